@@ -1,0 +1,39 @@
+# metasim: every target sets itself up (venv + pip, and Debian packages where a test needs them).
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TARGET ?= reference
+
+.PHONY: setup test acceptance lint typecheck unit bench load chaos fuzz allure-report steps-catalogue clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/pip install -q --upgrade pip
+	@$(BIN)/pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest tests
+
+acceptance: setup
+	@scripts/run_acceptance.sh --target $(TARGET)
+
+test: setup
+	@scripts/run_tests.sh
+
+bench: setup
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf reports/out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Acceptance-suite root: loads the step library and the targets."""

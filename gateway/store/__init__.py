@@ -1,0 +1,1 @@
+"""Durable state of the gateway: inbox, dedupe, outbox, dead-letter queue and quarantine."""
