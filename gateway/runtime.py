@@ -1,0 +1,44 @@
+"""The objects every route, stage and worker shares, built once by the app factory."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from gateway.observability.metrics import Metrics
+from gateway.settings import Settings
+from gateway.tenants import Tenants
+
+if TYPE_CHECKING:
+    from gateway.outbound.graph_client import GraphClient
+    from gateway.store.base import Store
+
+
+@dataclass
+class WorkerHealth:
+    """Heartbeats the workers write and ``/ready`` reads (a stale heartbeat = not alive)."""
+
+    beats: dict[str, float] = field(default_factory=dict)
+    stopped: set[str] = field(default_factory=set)
+
+    def beat(self, name: str, now: float) -> None:
+        self.beats[name] = now
+
+    def alive(self, name: str, now: float, max_age: float) -> bool:
+        at = self.beats.get(name)
+        return name not in self.stopped and at is not None and now - at <= max_age
+
+
+@dataclass
+class Runtime:
+    """Settings, store, metrics, tenants, Graph client and clock, handed to everything."""
+
+    settings: Settings
+    store: Store
+    metrics: Metrics
+    tenants: Tenants
+    graph: GraphClient
+    clock: Callable[[], float] = time.time
+    health: WorkerHealth = field(default_factory=WorkerHealth)
