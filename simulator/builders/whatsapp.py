@@ -1,0 +1,375 @@
+"""WhatsApp Cloud API webhooks: catalogue samples made fresh (ids, sender, clock, tenant, dialect)."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from simulator.context import BuildContext
+
+# https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages
+Payload = dict[str, Any]
+
+SAMPLES_FILE = Path(__file__).parents[2] / "payloads" / "samples" / "whatsapp.json"
+DIALECTS = ("classic", "bsuid")
+STATUSES = ("sent", "delivered", "read", "played", "failed")
+MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
+# Keys message_payload() sets on the message itself; any other field goes into the type object.
+MESSAGE_KEYS = frozenset({"id", "timestamp", "from", "context", "referral", "errors"})
+LOOKASIDE = "https://lookaside.fbsbx.com/whatsapp_business/attachments/"
+BSUID_RE = re.compile(r"^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$")
+# Calling code of a refreshed phone -> the ISO country a BSUID starts with (META-CONTRACT §k).
+COUNTRY_BY_CODE = {
+    "1": "US",
+    "33": "FR",
+    "44": "GB",
+    "49": "DE",
+    "34": "ES",
+    "55": "BR",
+    "91": "IN",
+}
+# A conversation lasts 24 h: expiration_timestamp on v23 `sent` statuses is that far ahead.
+CONVERSATION_SECONDS = 24 * 3600
+
+
+@cache
+def _samples() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(SAMPLES_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def names() -> list[str]:
+    """Every WhatsApp sample name of payloads/samples/whatsapp.json, sorted."""
+    return sorted(n for n in _samples() if n.startswith("wa."))
+
+
+def sample(name: str) -> Payload:
+    """A deep copy of the raw payload of sample ``name`` (no refresh)."""
+    if name not in _samples():
+        raise ValueError(f"no WhatsApp sample {name!r}; known: {', '.join(names())}")
+    payload: Payload = copy.deepcopy(_samples()[name]["payload"])
+    return payload
+
+
+def _check_dialect(dialect: str) -> None:
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown WhatsApp dialect {dialect!r}; allowed: {', '.join(DIALECTS)}")
+
+
+def is_bsuid(value: str) -> bool:
+    """True when ``value`` is a business-scoped user id (``US.1349...``) rather than a phone."""
+    return bool(BSUID_RE.match(value))
+
+
+class _Ids:
+    """Old id -> fresh id maps, so one sample's cross references (context.id, wa_id = from) survive."""
+
+    def __init__(self, ctx: BuildContext) -> None:
+        self.ctx = ctx
+        self.wamids: dict[str, str] = {}
+        self.users: dict[str, tuple[str, str]] = {}  # old phone or bsuid -> (new id, profile name)
+        self.bsuids: dict[str, tuple[str, str]] = {}  # new phone -> (bsuid, username)
+
+    def wamid(self, old: str) -> str:
+        if old not in self.wamids:
+            self.wamids[old] = self.ctx.wamid()
+        return self.wamids[old]
+
+    def user(self, old: str) -> tuple[str, str]:
+        if old not in self.users:
+            new = self.ctx.bsuid(old.split(".")[0]) if is_bsuid(old) else self.ctx.wa_phone()
+            self.users[old] = (new, self.ctx.faker.name())
+        return self.users[old]
+
+    def bsuid(self, phone: str, name: str = "") -> tuple[str, str]:
+        if phone not in self.bsuids:
+            code = next(
+                (c for c in sorted(COUNTRY_BY_CODE, key=len, reverse=True) if phone.startswith(c)),
+                "1",
+            )
+            self.bsuids[phone] = (self.ctx.bsuid(COUNTRY_BY_CODE[code]), self._username(name))
+        return self.bsuids[phone]
+
+    def _username(self, name: str) -> str:
+        # Meta's username format is not published for users (§k): lowercase ascii, a dot and
+        # digits is what username-based apps accept. No leading '@': Meta's examples have none.
+        ascii_name = unicodedata.normalize("NFKD", name or self.ctx.faker.name())
+        base = re.sub(r"[^a-z]+", ".", ascii_name.encode("ascii", "ignore").decode().lower()).strip(
+            "."
+        )
+        return f"{base or 'user'}{self.ctx.rng.randint(10, 99)}"
+
+
+def _media_url(media_id: str, ctx: BuildContext) -> str:
+    """A lookaside link as in incoming media webhooks since late 2025 (META-CONTRACT §a)."""
+    token = base64.urlsafe_b64encode(ctx.rng.randbytes(18)).decode("ascii").rstrip("=")
+    return f"{LOOKASIDE}?mid={media_id}&ext={ctx.epoch_seconds() + 3600}&hash={token}"
+
+
+def _refresh_message(message: dict[str, Any], ids: _Ids, old_display: str | None, now: str) -> None:
+    ctx = ids.ctx
+    message["id"] = ids.wamid(str(message.get("id", "")))
+    message["timestamp"] = now
+    if "from" in message:
+        message["from"] = ids.user(str(message["from"]))[0]
+    if "from_user_id" in message:
+        message["from_user_id"] = ids.user(str(message["from_user_id"]))[0]
+    context = message.get("context")
+    if isinstance(context, dict):
+        if "id" in context:
+            context["id"] = ids.wamid(str(context["id"]))
+        if context.get("from") == old_display:
+            context["from"] = ctx.tenant.display_phone_number
+        elif "from" in context:
+            context["from"] = ids.user(str(context["from"]))[0]
+    reaction = message.get("reaction")
+    if isinstance(reaction, dict) and "message_id" in reaction:
+        reaction["message_id"] = ids.wamid(str(reaction["message_id"]))
+    for kind in MEDIA_TYPES:
+        media = message.get(kind)
+        if isinstance(media, dict):
+            media["id"] = ctx.media_id()
+            media["sha256"] = ctx.sha256_b64()
+            media["url"] = _media_url(media["id"], ctx)
+    system = message.get("system")
+    if isinstance(system, dict) and "new_wa_id" in system:
+        system["new_wa_id"] = ctx.wa_phone()
+
+
+def _refresh_status(status: dict[str, Any], ids: _Ids, now: str) -> None:
+    status["id"] = ids.wamid(str(status.get("id", "")))
+    status["timestamp"] = now
+    for key in ("recipient_id", "recipient_user_id"):
+        if key in status:
+            status[key] = ids.user(str(status[key]))[0]
+    conversation = status.get("conversation")
+    if isinstance(conversation, dict):
+        if "id" in conversation:
+            conversation["id"] = ids.ctx.rng.randbytes(16).hex()
+        if "expiration_timestamp" in conversation:
+            conversation["expiration_timestamp"] = str(int(now) + CONVERSATION_SECONDS)
+
+
+def _refresh_value(value: dict[str, Any], ids: _Ids) -> None:
+    ctx, now = ids.ctx, str(ids.ctx.epoch_seconds())
+    metadata = value.get("metadata")
+    old_display = None
+    if isinstance(metadata, dict):
+        old_display = metadata.get("display_phone_number")
+        metadata["display_phone_number"] = ctx.tenant.display_phone_number
+        metadata["phone_number_id"] = ctx.tenant.phone_number_id
+    for contact in value.get("contacts", []):
+        names_given = []
+        for key in ("wa_id", "user_id"):
+            if key in contact:
+                contact[key], name = ids.user(str(contact[key]))
+                names_given.append(name)
+        if names_given:  # one person: the phone's name wins when both ids are there
+            contact.setdefault("profile", {})["name"] = names_given[0]
+    for message in value.get("messages", []):
+        _refresh_message(message, ids, old_display, now)
+    for status in value.get("statuses", []):
+        _refresh_status(status, ids, now)
+
+
+def _swap_key(obj: dict[str, Any], old: str, new: str, value: Any) -> None:
+    """Replace key ``old`` by ``new`` in place, at the same position (stable, readable bytes)."""
+    items = [(new, value) if k == old else (k, v) for k, v in obj.items()]
+    obj.clear()
+    obj.update(items)
+
+
+def _bsuid_contact(bsuid: str, username: str | None, name: str | None = None) -> dict[str, Any]:
+    profile = {k: v for k, v in (("name", name), ("username", username)) if v}
+    return {"profile": profile, "user_id": bsuid} if profile else {"user_id": bsuid}
+
+
+def _apply_bsuid(value: dict[str, Any], ids: _Ids) -> None:
+    """The username-user reading of §k: BSUID everywhere, no phone number anywhere."""
+    for contact in value.get("contacts", []):
+        phone = contact.pop("wa_id", None)
+        if phone is not None and "user_id" not in contact:
+            name = contact.get("profile", {}).get("name", "")
+            contact["user_id"], username = ids.bsuid(str(phone), name)
+            contact.setdefault("profile", {})["username"] = username
+    for message in value.get("messages", []):
+        if "from" in message:
+            # from_user_id: named by a secondary source (dualhook.com BSUID guide), not re-verified
+            # on a Meta page; gateways must identify the sender by contacts[].user_id anyway.
+            _swap_key(message, "from", "from_user_id", ids.bsuid(str(message["from"]))[0])
+    contacts: list[dict[str, Any]] = []
+    for status in value.get("statuses", []):
+        if "recipient_id" not in status:
+            continue
+        bsuid, username = ids.bsuid(str(status["recipient_id"]))
+        _swap_key(status, "recipient_id", "recipient_user_id", bsuid)
+        # Secondary source (dualhook.com): sent/delivered/read statuses now carry contacts (the
+        # username only on delivered/read); failed statuses carry none. §a predates this.
+        if status.get("status") != "failed" and all(c["user_id"] != bsuid for c in contacts):
+            shown = username if status.get("status") in ("delivered", "read", "played") else None
+            contacts.append(_bsuid_contact(bsuid, shown))
+    if contacts:  # Meta writes contacts before the updates
+        statuses = value.pop("statuses")
+        value["contacts"] = contacts
+        value["statuses"] = statuses
+
+
+def refresh(payload: Mapping[str, Any], ctx: BuildContext, *, dialect: str = "classic") -> Payload:
+    """A NEW payload: fresh wamids, media, sender, timestamps and tenant ids; the rest kept.
+
+    ``dialect="bsuid"`` turns the sender into a username user (META-CONTRACT §k): contacts get
+    ``user_id`` and ``profile.username`` and lose ``wa_id``; messages lose ``from``; statuses swap
+    ``recipient_id`` for ``recipient_user_id``.
+    """
+    _check_dialect(dialect)
+    fresh: Payload = copy.deepcopy(dict(payload))
+    ids = _Ids(ctx)
+    for entry in fresh.get("entry", []):
+        entry["id"] = ctx.tenant.waba_id
+        for change in entry.get("changes", []):
+            value = change.get("value")
+            if not isinstance(value, dict):
+                continue
+            _refresh_value(value, ids)
+            if dialect == "bsuid":
+                _apply_bsuid(value, ids)
+    return fresh
+
+
+def _envelope(ctx: BuildContext, phone_number_id: str | None, values: list[Payload]) -> Payload:
+    metadata = {
+        "display_phone_number": ctx.tenant.display_phone_number,
+        "phone_number_id": phone_number_id or ctx.tenant.phone_number_id,
+    }
+    changes = [
+        {
+            "value": {"messaging_product": "whatsapp", "metadata": dict(metadata), **v},
+            "field": "messages",
+        }
+        for v in values
+    ]
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": ctx.tenant.waba_id, "changes": changes}],
+    }
+
+
+def status_payload(
+    ctx: BuildContext,
+    *,
+    wamid: str,
+    status: str,
+    recipient_id: str,
+    phone_number_id: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    pricing: dict[str, Any] | None = None,
+    conversation: dict[str, Any] | None = None,
+) -> Payload:
+    """One complete status webhook for the message ``wamid`` the business sent.
+
+    A BSUID ``recipient_id`` (the send used ``recipient``) lands in ``recipient_user_id`` with a
+    contacts entry, as BSUID-era statuses do. ``pricing`` / ``conversation`` are left out unless
+    given (v24+ omits conversation). ``failed`` needs ``errors``; other statuses refuse them.
+    """
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}; allowed: {', '.join(STATUSES)}")
+    if status == "failed" and not errors:
+        raise ValueError("status 'failed' needs errors, e.g. [{'code': 131049, 'title': '...'}]")
+    if errors and status != "failed":
+        raise ValueError(f"Meta sends errors only on 'failed' statuses, not on {status!r}")
+    obj: Payload = {"id": wamid, "status": status, "timestamp": str(ctx.epoch_seconds())}
+    value: Payload = {}
+    if is_bsuid(recipient_id):
+        obj["recipient_user_id"] = recipient_id
+        if status != "failed":
+            value["contacts"] = [{"user_id": recipient_id}]
+    else:
+        obj["recipient_id"] = recipient_id
+    for key, extra in (("conversation", conversation), ("pricing", pricing), ("errors", errors)):
+        if extra is not None:
+            obj[key] = copy.deepcopy(extra)
+    value["statuses"] = [obj]
+    return _envelope(ctx, phone_number_id, [value])
+
+
+def _status_items(statuses: Iterable[Mapping[str, Any]]) -> tuple[list[Payload], list[Payload]]:
+    """Status objects and contacts out of status objects or whole status webhooks."""
+    items: list[Payload] = []
+    contacts: list[Payload] = []
+    for given in statuses:
+        if "object" not in given:
+            items.append(copy.deepcopy(dict(given)))
+            continue
+        for entry in given.get("entry", []):
+            for change in entry.get("changes", []):
+                value = change.get("value", {})
+                items.extend(copy.deepcopy(value.get("statuses", [])))
+                contacts.extend(c for c in value.get("contacts", []) if c not in contacts)
+    for item in items:
+        if not {"id", "status", "timestamp"} <= item.keys():
+            raise ValueError(f"not a status object (needs id, status, timestamp): {item}")
+    return items, contacts
+
+
+def statuses_batch(
+    ctx: BuildContext,
+    statuses: list[Mapping[str, Any]],
+    *,
+    one_change: bool = True,
+    phone_number_id: str | None = None,
+) -> Payload:
+    """Several statuses in one webhook: status objects or status_payload() outputs.
+
+    ⚠ A secondary source says statuses for different messages are "never combined into a
+    single webhook" (META-CONTRACT §a) while the generic Graph page batches up to 1000 updates.
+    ``one_change=True`` puts them all in one value (the stress case for a gateway);
+    ``one_change=False`` gives each its own change in one entry. The strict reading is one POST
+    per status: send ``status_payload()`` outputs one by one.
+    """
+    items, contacts = _status_items(statuses)
+    if not items:
+        raise ValueError("statuses_batch needs at least one status")
+    if one_change:
+        value: Payload = {"contacts": contacts} if contacts else {}
+        return _envelope(ctx, phone_number_id, [{**value, "statuses": items}])
+    values: list[Payload] = []
+    for item in items:
+        mine = [c for c in contacts if c.get("user_id") == item.get("recipient_user_id")]
+        values.append({"contacts": mine, "statuses": [item]} if mine else {"statuses": [item]})
+    return _envelope(ctx, phone_number_id, values)
+
+
+def message_payload(
+    ctx: BuildContext, message_type: str, *, dialect: str = "classic", **fields: Any
+) -> Payload:
+    """Sample ``wa.<message_type>`` refreshed, with ``fields`` set on its message.
+
+    ``message_payload(ctx, "text", body="Bonjour")`` sets ``text.body``;
+    ``message_type`` may name a variant (``"interactive.list_reply"``, ``"audio.voice"``).
+    ``id``, ``timestamp``, ``from``, ``context``, ``referral``, ``errors`` go on the message itself.
+    """
+    name = f"wa.{message_type}"
+    known = [n for n in names() if _samples()[n].get("kind") in ("message", "reaction")]
+    if name not in known:
+        allowed = ", ".join(n.removeprefix("wa.") for n in known)
+        raise ValueError(f"no WhatsApp message sample {name!r}; message types: {allowed}")
+    payload = refresh(sample(name), ctx, dialect=dialect)
+    message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    type_object = message.get(message["type"])
+    for key, val in fields.items():
+        if key in MESSAGE_KEYS:
+            message[key] = val
+        elif isinstance(type_object, dict):
+            type_object[key] = val
+        else:
+            raise ValueError(
+                f"cannot set {key!r} on a {message['type']!r} message: its object is not a mapping"
+            )
+    return payload
