@@ -1,0 +1,105 @@
+"""The catalogue API: names, lookup with closest names, dialects, fresh builds with overrides."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from simulator import catalogue, schemas
+from simulator.catalogue import CatalogueEvent, UnknownDialect, UnknownEvent
+from simulator.context import BuildContext
+from simulator.overrides import OverrideError
+from simulator.signing import meta_bytes
+
+SCHEMA = {"wa": "whatsapp/webhook", "ig": "instagram/webhook", "msg": "messenger/webhook"}
+
+
+def test_names_cover_every_channel_and_the_batches():
+    every = catalogue.names()
+    assert every == sorted(every)
+    for channel in ("wa", "ig", "msg"):
+        own = catalogue.names(channel)
+        assert own and all(catalogue.get(n).channel == channel for n in own)
+    assert {"wa.text", "ig.text", "msg.text", "batch.wa.3x2x2", "batch.wa.1000"} <= set(every)
+    with pytest.raises(ValueError, match="wa, ig, msg"):
+        catalogue.names("sms")
+
+
+def test_get_returns_a_frozen_event_with_the_documented_fields():
+    event = catalogue.get("wa.text")
+    assert isinstance(event, CatalogueEvent)
+    assert (event.channel, event.kind, event.message_type, event.processable) == (
+        "wa",
+        "message",
+        "text",
+        True,
+    )
+    assert "classic" in event.dialects and event.description
+    with pytest.raises(AttributeError):
+        event.name = "other"  # type: ignore[misc]
+
+
+def test_unknown_name_lists_the_closest_names():
+    with pytest.raises(UnknownEvent) as caught:
+        catalogue.get("wa.txt")
+    assert "wa.text" in caught.value.closest
+    assert "wa.text" in str(caught.value) and "metasim events" in str(caught.value)
+
+
+def test_unknown_dialect_lists_the_allowed_ones():
+    with pytest.raises(UnknownDialect, match="allowed: classic"):
+        catalogue.build("ig.text", dialect="bsuid")
+
+
+def test_build_is_fresh_reproducible_and_does_not_touch_the_sample():
+    before = catalogue.sample("wa.text")
+    one = catalogue.build("wa.text", BuildContext.seeded(5, now=1764000000))
+    two = catalogue.build("wa.text", BuildContext.seeded(5, now=1764000000))
+    other = catalogue.build("wa.text", BuildContext.seeded(6, now=1764000000))
+    assert meta_bytes(one) == meta_bytes(two)
+    wamid = one["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+    assert wamid != other["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+    assert one["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] == "1764000000"
+    assert catalogue.sample("wa.text") == before
+
+
+def test_build_applies_overrides_after_the_refresh():
+    payload = catalogue.build(
+        "wa.text",
+        BuildContext.seeded(1),
+        overrides=["entry.0.changes.0.value.messages.0.text.body=Bonjour"],
+    )
+    assert payload["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] == "Bonjour"
+    with pytest.raises(OverrideError, match="'mesages'"):
+        catalogue.build("wa.text", overrides={"entry.0.changes.0.value.mesages.0.id": "x"})
+
+
+def test_bsuid_dialect_carries_the_business_scoped_user_id():
+    payload = catalogue.build("wa.text", BuildContext.seeded(3), dialect="bsuid")
+    contact = payload["entry"][0]["changes"][0]["value"]["contacts"][0]
+    assert "." in contact["user_id"]  # CC.<digits> (META-CONTRACT §k)
+
+
+@pytest.mark.parametrize("name", [n for n in catalogue.names() if n.startswith("batch.")])
+def test_batch_events_build_and_validate_in_every_dialect(name):
+    event = catalogue.get(name)
+    assert event.is_batch and event.kind == "batch"
+    for dialect in event.dialects:
+        payload = catalogue.build(name, BuildContext.seeded(9), dialect=dialect)
+        schemas.validate(SCHEMA[event.channel], payload)
+        json.dumps(payload)
+
+
+def test_a_malformed_samples_file_is_reported_with_its_name(tmp_path, monkeypatch):
+    (tmp_path / "broken.json").write_text('{"wa.x": {"channel": "wa", "kind": "message"}}')
+    monkeypatch.setattr(catalogue, "SAMPLES_DIR", tmp_path)
+    catalogue.reload()
+    try:
+        with pytest.raises(
+            catalogue.CatalogueError, match=r"broken.json: 'wa.x' lacks description"
+        ):
+            catalogue.names()
+    finally:
+        monkeypatch.undo()
+        catalogue.reload()
