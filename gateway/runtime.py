@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,3 +44,14 @@ class Runtime:
     graph: GraphClient
     clock: Callable[[], float] = time.time
     health: WorkerHealth = field(default_factory=WorkerHealth)
+    # HMAC key sealing envelopes between stages: GATEWAY_SEAL_KEY, or a fresh random key per
+    # process (envelopes are sealed and checked inside one process, so that is enough in dev)
+    seal_key: bytes = field(default_factory=lambda: os.urandom(32), repr=False)
+    # set by the webhook route after an inbox write / by the pipeline after an outbox write, so
+    # workers wake at once instead of waiting for their next poll (end-to-end latency)
+    wake_inbox: asyncio.Event = field(default_factory=asyncio.Event)
+    wake_outbox: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        if self.settings.seal_key:
+            self.seal_key = self.settings.seal_key.encode("utf-8")

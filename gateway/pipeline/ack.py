@@ -1,0 +1,42 @@
+"""Stage 3: the raw event is written to the durable inbox, then (only then) the 200 ACK."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from gateway.pipeline.base import Ingress, Reject
+from gateway.security.signature import HEADER, header_value
+from gateway.store.base import InboxEvent
+
+NAME = "ack"
+
+
+async def run(ctx: Ingress) -> dict[str, Any]:
+    """Store the bytes exactly as received; a store failure answers 503 so Meta retries."""
+    assert ctx.channel is not None  # the parse stage set it
+    ctx.event_id = uuid.uuid4().hex
+    headers = {"signature": ctx.signature}
+    sig = header_value(ctx.headers)
+    if sig is not None:
+        headers[HEADER] = sig
+    event = InboxEvent(
+        event_id=ctx.event_id,
+        channel=ctx.channel,
+        raw=ctx.body,
+        headers=headers,
+        received_at=ctx.received_at,
+        correlation_id=ctx.correlation_id,
+    )
+    try:
+        await ctx.runtime.store.inbox_put(event)
+    except Exception as exc:
+        raise Reject(
+            503,
+            "store_unavailable",
+            f"the inbox could not store the event ({type(exc).__name__})",
+            "Meta will retry; check GATEWAY_STORE and /ready",
+        ) from None
+    ctx.runtime.wake_inbox.set()
+    ctx.runtime.metrics.inbound.labels(ctx.channel, "accepted").inc()
+    return {"event_id": ctx.event_id}

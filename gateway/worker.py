@@ -1,0 +1,166 @@
+"""The inbox worker: claims stored webhook events and runs every update through the pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import uuid
+from typing import Any
+
+from gateway.observability.logs import log_event
+from gateway.parsers import ParseError, Update, parse
+from gateway.pipeline.base import Job
+from gateway.pipeline.runner import process, quarantine
+from gateway.runtime import Runtime
+from gateway.store.base import InboxEvent
+
+NAME = "inbox-worker"
+# an event not marked done this long after its claim is claimed again (worker died)
+LEASE_SECONDS = 30.0
+BATCH = 32
+
+
+class InboxWorker:
+    """Claims inbox events under a lease; every update of an event is processed on its own."""
+
+    def __init__(
+        self, runtime: Runtime, *, batch: int = BATCH, lease_seconds: float = LEASE_SECONDS
+    ) -> None:
+        self.runtime = runtime
+        self.batch = batch
+        self.lease_seconds = lease_seconds
+        self.worker_id = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Loop until ``stop``; wakes on a new inbox write or every WORKER_POLL_SECONDS."""
+        rt = self.runtime
+        poll = rt.settings.worker_poll_seconds
+        rt.health.stopped.discard(NAME)
+        try:
+            while not stop.is_set():
+                rt.health.beat(NAME, rt.clock())
+                # cleared before the claim: a write landing during the claim re-sets it
+                rt.wake_inbox.clear()
+                try:
+                    done = await self.run_once()
+                except Exception as exc:  # the store may be briefly down: retry, never die
+                    rt.metrics.errors.labels("all", "worker").inc()
+                    log_event(
+                        "ERROR", f"inbox claim failed: {type(exc).__name__}: {exc}", stage="worker"
+                    )
+                    done = 0
+                    await _wait(stop, 1.0)
+                if done == 0:
+                    await _wait_any(stop, rt.wake_inbox, poll)
+        finally:
+            rt.health.stopped.add(NAME)
+
+    async def run_once(self) -> int:
+        """Claim and process one batch; the number of events processed."""
+        rt = self.runtime
+        events = await rt.store.inbox_claim(self.worker_id, self.batch, self.lease_seconds)
+        for event in events:
+            await self.handle(event)
+        return len(events)
+
+    async def handle(self, event: InboxEvent) -> None:
+        """Process every update of one event, then mark it done (even if some were quarantined)."""
+        try:
+            await self._updates(event)
+        except Exception as exc:
+            # a bug outside any stage (parser crash...): keep the event, log and count it
+            self.runtime.metrics.errors.labels(event.channel, "crash").inc()
+            log_event(
+                "ERROR",
+                f"event crashed: {type(exc).__name__}: {exc}",
+                stage="contract",
+                channel=event.channel,
+                correlation_id=event.correlation_id,
+            )
+            await _quarantine_event(
+                self.runtime, event, "crash", {"error": f"{type(exc).__name__}: {exc}"}
+            )
+        await self.runtime.store.inbox_done(event.event_id)
+
+    async def _updates(self, event: InboxEvent) -> None:
+        rt = self.runtime
+        try:
+            updates = parse(
+                event.channel,
+                json.loads(event.raw),
+                received_at=event.received_at,
+                correlation_id=event.correlation_id,
+            )
+        except (ValueError, ParseError) as exc:
+            rt.metrics.inbound.labels(event.channel, "quarantined").inc()
+            log_event(
+                "WARNING",
+                f"malformed webhook: {exc}",
+                stage="contract",
+                channel=event.channel,
+                correlation_id=event.correlation_id,
+                outcome="quarantined",
+            )
+            await _quarantine_event(rt, event, "malformed", {"error": str(exc)})
+            return
+        for update in updates:
+            await self.one(event, update)
+
+    async def one(self, event: InboxEvent, update: Update) -> str:
+        """One update: receipts are counted and logged; envelopes go down the stages."""
+        rt = self.runtime
+        if update.envelope is None:
+            rt.metrics.ignored.labels(event.channel, update.kind).inc()
+            rt.metrics.inbound.labels(event.channel, "ignored").inc()
+            log_event(
+                "INFO",
+                update.kind,
+                stage="contract",
+                channel=event.channel,
+                correlation_id=event.correlation_id,
+                outcome="ignored",
+                kind=update.kind,
+                where=update.where,
+                **_receipt_fields(update),
+            )
+            return "ignored"
+        job = Job(runtime=rt, event=event, update=update, envelope=update.envelope)
+        return await process(job)
+
+
+def _receipt_fields(update: Update) -> dict[str, Any]:
+    """Ids worth logging for a receipt: a status's message id and state, a read watermark."""
+    raw = update.raw if isinstance(update.raw, dict) else {}
+    out: dict[str, Any] = {}
+    if update.kind == "status":
+        out = {"ref_msg_id": raw.get("id"), "status": raw.get("status")}
+    elif update.kind == "error":
+        out = {"code": raw.get("code")}
+    return {k: v for k, v in out.items() if v is not None}
+
+
+async def _quarantine_event(
+    rt: Runtime, event: InboxEvent, reason: str, detail: dict[str, Any]
+) -> None:
+    update = Update(kind="event", where="$", raw=None)
+    job = Job(runtime=rt, event=event, update=update, envelope={})
+    rt.metrics.errors.labels(event.channel, reason).inc()
+    with contextlib.suppress(Exception):  # quarantine is best effort here: we are already failing
+        await quarantine(job, reason, detail)
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
+    """Return when ``stop`` or ``wake`` is set, or after ``seconds``."""
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
