@@ -125,13 +125,11 @@ class _Ids:
         return self.bsuids[phone]
 
     def _username(self, name: str) -> str:
-        # Meta's username format is not published for users (§k): lowercase ascii, a dot and
-        # digits is what username-based apps accept. No leading '@': Meta's examples have none.
-        ascii_name = unicodedata.normalize("NFKD", name or profile_name(self.ctx))
-        base = re.sub(r"[^a-z]+", ".", ascii_name.encode("ascii", "ignore").decode().lower()).strip(
-            "."
-        )
-        return f"{base or 'user'}{self.ctx.rng.randint(10, 99)}"
+        # Meta publishes no user-username example beyond "<USERNAME>" (§k) and third-party ones
+        # vary ("@bob", "johnSmith"): lowercase ascii words joined by dots, plus two digits.
+        folded = unicodedata.normalize("NFKD", name or profile_name(self.ctx))
+        words = re.findall(r"[a-z]+", folded.encode("ascii", "ignore").decode().lower())
+        return f"{'.'.join(words) or 'user'}{self.ctx.rng.randint(10, 99)}"
 
 
 def _media_url(media_id: str, ctx: BuildContext) -> str:
@@ -213,9 +211,8 @@ def _swap_key(obj: dict[str, Any], old: str, new: str, value: Any) -> None:
     obj.update(items)
 
 
-def _bsuid_contact(bsuid: str, username: str | None, name: str | None = None) -> dict[str, Any]:
-    profile = {k: v for k, v in (("name", name), ("username", username)) if v}
-    return {"profile": profile, "user_id": bsuid} if profile else {"user_id": bsuid}
+def _bsuid_contact(bsuid: str, username: str | None) -> dict[str, Any]:
+    return {"profile": {"username": username}, "user_id": bsuid} if username else {"user_id": bsuid}
 
 
 def _apply_bsuid(value: dict[str, Any], ids: _Ids) -> None:
