@@ -58,6 +58,7 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
         help=f"N copies of EVENT in one POST (at most {MAX_UPDATES})",
     )
     parser.add_argument("--seed", type=int, help="reproducible ids and names")
+    parser.add_argument("--now", type=float, metavar="EPOCH", help="fixed clock (epoch seconds)")
     parser.add_argument("--defect", choices=sorted(DEFECTS), help="send one signing defect instead")
     parser.add_argument("--legacy-sha1", action="store_true", help="add X-Hub-Signature: sha1=...")
 
@@ -86,7 +87,13 @@ class Progress:
 
 def build_payload(args: argparse.Namespace) -> dict[str, Any]:
     """The payload EVENT names, batched and overridden as the options say."""
-    ctx = BuildContext.seeded(args.seed) if args.seed is not None else BuildContext()
+    if args.seed is not None:
+        ctx = BuildContext.seeded(args.seed, now=args.now)
+    else:
+        ctx = BuildContext()
+        if args.now is not None:
+            now = args.now
+            ctx.clock = lambda: now
     progress = Progress("building")
     if args.batch is not None:
         event = catalogue.get(args.event)

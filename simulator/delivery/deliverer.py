@@ -65,7 +65,9 @@ class Deliverer:
         self.extra_headers = dict(extra_headers or {})
         if isinstance(target, str):
             self.base_url = target.rstrip("/")
-            self.client = httpx.AsyncClient(base_url=self.base_url)
+            # absolute URLs per request: an httpx base_url would add a trailing "/" to the
+            # gateway's URL when path is empty, and a redirect is not a 200 to Meta
+            self.client = httpx.AsyncClient()
         else:
             self.base_url = IN_PROCESS_BASE
             self.client = httpx.AsyncClient(
@@ -95,7 +97,9 @@ class Deliverer:
         try:
             # wait_for also bounds in-process ASGI apps, which ignore httpx's own timeouts
             response = await asyncio.wait_for(
-                self.client.post(path, content=request.body, headers=headers, timeout=timeout),
+                self.client.post(
+                    self.url(path), content=request.body, headers=headers, timeout=timeout
+                ),
                 timeout,
             )
         except (TimeoutError, httpx.TimeoutException):
@@ -234,7 +238,7 @@ class Deliverer:
         try:
             response = await asyncio.wait_for(
                 self.client.get(
-                    path, params=params, headers={"User-Agent": USER_AGENT}, timeout=5.0
+                    self.url(path), params=params, headers={"User-Agent": USER_AGENT}, timeout=5.0
                 ),
                 5.0,
             )
