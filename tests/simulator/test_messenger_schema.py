@@ -1,0 +1,233 @@
+"""The Messenger webhook schema: samples valid, each required field enforced, types checked, extras tolerated."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from simulator.schemas import errors
+
+SAMPLES = json.loads(
+    (Path(__file__).resolve().parents[2] / "payloads/samples/messenger.json").read_text("utf-8")
+)
+SCHEMA = "messenger/webhook"
+EV = "entry.*.*.*"  # an event of messaging[] or standby[]
+MEDIA = {"image", "audio", "video", "file", "reel", "ig_reel", "post", "ig_post"}
+
+# Written from the Meta reference pages (META-CONTRACT §c), not from the schema: removing any of
+# these from a sample must make it invalid; removing anything else must keep it valid.
+REQUIRED = {
+    "object",
+    "entry",
+    "entry.*.id",
+    "entry.*.time",
+    "entry.*.messaging",
+    "entry.*.standby",
+    f"{EV}.sender",
+    f"{EV}.sender.id",
+    f"{EV}.recipient",
+    f"{EV}.recipient.id",
+    f"{EV}.timestamp",
+    f"{EV}.message",
+    f"{EV}.postback",
+    f"{EV}.delivery",
+    f"{EV}.read",
+    f"{EV}.referral",
+    f"{EV}.optin",
+    f"{EV}.reaction",
+    f"{EV}.message_edit",
+    f"{EV}.message.mid",
+    f"{EV}.message.app_id",
+    f"{EV}.message.reply_to.mid",
+    f"{EV}.message.quick_reply.payload",
+    f"{EV}.message.commands.*.name",
+    f"{EV}.message.attachments.*.type",
+    f"{EV}.postback.title",
+    f"{EV}.postback.payload",
+    f"{EV}.postback.referral.source",
+    f"{EV}.postback.referral.type",
+    f"{EV}.delivery.watermark",
+    f"{EV}.read.watermark",
+    f"{EV}.referral.source",
+    f"{EV}.referral.type",
+    f"{EV}.optin.type",
+    f"{EV}.reaction.mid",
+    f"{EV}.reaction.action",
+    f"{EV}.reaction.reaction",
+    f"{EV}.message_edit.mid",
+    f"{EV}.message_edit.text",
+}
+MEDIA_REQUIRED = {"payload", "payload.url"}
+TEMPLATE_REQUIRED = {
+    "payload",
+    "payload.product",
+    "payload.product.elements",
+    "payload.product.elements.*.id",
+}
+
+
+def _paths(node: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every key path of a JSON document (list indices as strings)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield (*prefix, key)
+            yield from _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _paths(value, (*prefix, str(i)))
+
+
+def _matches(path: tuple[str, ...], pattern: str) -> bool:
+    parts = pattern.split(".")
+    return len(parts) == len(path) and all(p in ("*", s) for p, s in zip(parts, path, strict=True))
+
+
+def _get(doc: Any, path: tuple[str, ...]) -> Any:
+    for part in path:
+        doc = doc[int(part)] if isinstance(doc, list) else doc[part]
+    return doc
+
+
+def _required(payload: dict[str, Any], path: tuple[str, ...]) -> bool:
+    if any(_matches(path, p) for p in REQUIRED):
+        return True
+    at = path.index("attachments") + 2 if "attachments" in path else 0
+    if at and len(path) > at:  # what an attachment needs depends on its type
+        kind = _get(payload, path[:at])["type"]
+        rest = ".".join("*" if s.isdigit() else s for s in path[at:])
+        return rest in (
+            MEDIA_REQUIRED if kind in MEDIA else TEMPLATE_REQUIRED if kind == "template" else ()
+        )
+    return False
+
+
+def _without(doc: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    out = copy.deepcopy(doc)
+    del _get(out, path[:-1])[path[-1]]
+    return out
+
+
+REMOVALS = [
+    pytest.param(name, path, id=f"{name}:-{'.'.join(path)}")
+    for name, event in SAMPLES.items()
+    for path in _paths(event["payload"])
+]
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_every_sample_is_valid(name: str) -> None:
+    assert errors(SCHEMA, SAMPLES[name]["payload"]) == []
+
+
+@pytest.mark.parametrize(("name", "path"), REMOVALS)
+def test_removing_a_field_fails_exactly_when_meta_requires_it(
+    name: str, path: tuple[str, ...]
+) -> None:
+    payload = SAMPLES[name]["payload"]
+    found = errors(SCHEMA, _without(payload, path))
+    assert bool(found) == _required(payload, path), [str(e) for e in found]
+
+
+def test_delivery_without_timestamp_is_valid_but_a_read_without_one_is_not() -> None:
+    delivery = SAMPLES["msg.delivery"]["payload"]
+    assert "timestamp" not in delivery["entry"][0]["messaging"][0]  # as in Meta's example
+    assert errors(SCHEMA, delivery) == []
+    read = copy.deepcopy(SAMPLES["msg.read"]["payload"])
+    del read["entry"][0]["messaging"][0]["timestamp"]
+    assert errors(SCHEMA, read)
+
+
+WRONG_TYPES = [
+    ("msg.text", "object", "instagram"),
+    ("msg.text", "entry", {}),
+    ("msg.text", "entry", []),
+    ("msg.text", "entry.0.id", 112233445566778),
+    ("msg.text", "entry.0.time", "1767264532123"),
+    ("msg.text", "entry.0.messaging", []),
+    ("msg.text", "entry.0.messaging.0.sender.id", 7345601928374650),
+    ("msg.text", "entry.0.messaging.0.recipient.id", "page-112233"),
+    ("msg.text", "entry.0.messaging.0.timestamp", "1767264531735"),
+    ("msg.text", "entry.0.messaging.0.timestamp", 1767264531.735),
+    ("msg.text", "entry.0.messaging.0.timestamp", 17672645),
+    ("msg.text", "entry.0.messaging.0.message.mid", 42),
+    ("msg.text", "entry.0.messaging.0.message.mid", ""),
+    ("msg.text", "entry.0.messaging.0.message.text", ["Hello"]),
+    ("msg.image", "entry.0.messaging.0.message.attachments", {"type": "image"}),
+    ("msg.image", "entry.0.messaging.0.message.attachments.0.payload", "https://x.example/a.jpg"),
+    ("msg.echo", "entry.0.messaging.0.message.is_echo", "true"),
+    ("msg.delivery", "entry.0.messaging.0.delivery.watermark", "1767264530623"),
+    ("msg.delivery", "entry.0.messaging.0.delivery.mids", "m_abc"),
+    ("msg.read", "entry.0.messaging.0.read.watermark", None),
+    ("msg.reaction", "entry.0.messaging.0.reaction.action", "like"),
+    ("msg.edit", "entry.0.messaging.0.message_edit.num_edit", "once"),
+    ("msg.postback", "entry.0.messaging.0.postback.payload", {"id": 1}),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "value"), WRONG_TYPES)
+def test_a_wrong_type_is_rejected(name: str, path: str, value: Any) -> None:
+    payload = copy.deepcopy(SAMPLES[name]["payload"])
+    *parent, last = path.split(".")
+    target = _get(payload, tuple(parent))
+    target[int(last) if isinstance(target, list) else last] = value
+    assert errors(SCHEMA, payload)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "",
+        "entry.0",
+        "entry.0.messaging.0",
+        "entry.0.messaging.0.message",
+        "entry.0.messaging.0.message.attachments.0",
+        "entry.0.messaging.0.message.attachments.0.payload",
+    ],
+)
+def test_unknown_fields_meta_may_add_are_tolerated(where: str) -> None:
+    payload = copy.deepcopy(SAMPLES["msg.image"]["payload"])
+    target = _get(payload, tuple(where.split("."))) if where else payload
+    target["field_meta_added_in_v27"] = {"anything": [1, "two"]}
+    assert errors(SCHEMA, payload) == []
+
+
+def test_an_unknown_attachment_type_is_tolerated() -> None:
+    payload = copy.deepcopy(SAMPLES["msg.image"]["payload"])
+    payload["entry"][0]["messaging"][0]["message"]["attachments"][0]["type"] = "hologram"
+    assert errors(SCHEMA, payload) == []
+
+
+def test_num_edit_as_a_digit_string_is_accepted() -> None:
+    edit = copy.deepcopy(SAMPLES["msg.edit"]["payload"])
+    edit["entry"][0]["messaging"][0]["message_edit"]["num_edit"] = "2"  # the doc's quoted "<INT>"
+    assert errors(SCHEMA, edit) == []
+
+
+def test_fallback_in_the_old_shape_with_null_payload_is_valid() -> None:
+    payload = copy.deepcopy(SAMPLES["msg.fallback"]["payload"])
+    payload["entry"][0]["messaging"][0]["message"]["attachments"] = [
+        {
+            "title": "Les soldes",
+            "url": "https://www.lemonde.fr/soldes.html",
+            "type": "fallback",
+            "payload": None,
+        }
+    ]
+    assert errors(SCHEMA, payload) == []
+
+
+def test_a_chat_plugin_sender_with_user_ref_is_valid() -> None:
+    payload = copy.deepcopy(SAMPLES["msg.text"]["payload"])
+    payload["entry"][0]["messaging"][0]["sender"] = {"user_ref": "chat-plugin-7f3a9c"}
+    assert errors(SCHEMA, payload) == []
+
+
+def test_a_batch_of_entries_is_valid() -> None:
+    payload = copy.deepcopy(SAMPLES["msg.text"]["payload"])
+    payload["entry"] += copy.deepcopy(SAMPLES["msg.read"]["payload"]["entry"])
+    assert errors(SCHEMA, payload) == []
