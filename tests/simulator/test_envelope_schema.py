@@ -6,7 +6,9 @@ import copy
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 
+from simulator import schemas
 from simulator.schemas import errors
 
 SCHEMA = "envelope"
@@ -188,3 +190,10 @@ def test_the_type_list_covers_every_channel_s_canonical_types() -> None:
         "unsupported",
     ):
         assert errors(SCHEMA, with_(MSG, type=kind)) == [], kind
+
+
+@pytest.mark.parametrize("name", ["envelope", "instagram/webhook", "messenger/webhook"])
+def test_the_schema_itself_is_valid_json_schema_2020_12(name: str) -> None:
+    document = schemas.schema(name)
+    Draft202012Validator.check_schema(document)
+    assert document["$id"].startswith("https://metasim.dev/schemas/")
