@@ -1,0 +1,178 @@
+"""The Graph endpoints, top to bottom: authenticate, parse, expect, validate, fault, limit, answer."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from simulator.graph import answers
+from simulator.graph.errors import (
+    GraphError,
+    from_catalogue,
+    invalid_parameter,
+    oauth,
+    unknown_object,
+)
+from simulator.graph.faults import HTML_ERROR_PAGE, Fault
+from simulator.graph.incoming import Answer, Incoming
+from simulator.graph.recorder import RecordedCall
+from simulator.graph.routes import RouteMatch
+from simulator.graph.tokens import TokenGrant, check_grants, extract_token
+
+if TYPE_CHECKING:
+    from simulator.graph.app import GraphApp
+
+
+class Drop(Exception):
+    """A fault that answers nothing: ``reset`` or ``no_answer`` (handled by the app)."""
+
+    def __init__(self, fault: Fault) -> None:
+        super().__init__(fault.action)
+        self.fault = fault
+
+
+def authorize(app: GraphApp, req: Incoming, object_id: str, *, whatsapp: bool) -> TokenGrant:
+    """The grant letting this request's token act on ``object_id``; Graph errors 190 / 100."""
+    grants = app.tokens.authenticate(extract_token(req.headers, req.query))
+    if req.instagram:
+        # graph.instagram.com only knows Instagram user tokens
+        grants = [g for g in grants if g.channel == "ig"]
+        if not grants:
+            raise oauth("Invalid OAuth access token - Cannot parse access token")
+    channels = ("wa",) if whatsapp else ("ig",) if req.instagram else ("msg", "ig")
+    grant = check_grants(grants, object_id, channels)
+    if grant is None:
+        raise unknown_object(object_id, req.method, whatsapp=whatsapp)
+    return grant
+
+
+def describe_send(call: RecordedCall, body: Any) -> None:
+    """Fill the call's channel-independent fields (recipient, type, kind) from the body."""
+    if not isinstance(body, dict):
+        return
+    if "messaging_product" in body:
+        if "status" in body:
+            call.kind, call.type = "mark_read", "read"
+            return
+        call.kind, call.type = "send", str(body.get("type", "text"))
+        if isinstance(body.get("to"), str):
+            call.recipient = answers.wa_id_of(body["to"])
+        elif isinstance(body.get("recipient"), str):
+            call.recipient = body["recipient"]
+        return
+    call.kind = "send"
+    recipient = body.get("recipient")
+    if isinstance(recipient, dict):
+        call.recipient = recipient.get("id") or recipient.get("user_ref")
+    message = body.get("message")
+    if isinstance(message, dict):
+        attachment = message.get("attachment")
+        call.type = attachment.get("type") if isinstance(attachment, dict) else "text"
+    elif "sender_action" in body:
+        call.kind, call.type = "sender_action", str(body["sender_action"])
+
+
+def expected(app: GraphApp, call: RecordedCall) -> None:
+    """In expectation mode, refuse a call no expectation allows (HTTP 500, says why)."""
+    expectations = app.recorder.expectations
+    if expectations is not None and not expectations.admit(call):
+        call.unexpected = True
+        raise GraphError(
+            500,
+            code=1,
+            message=(
+                f"metasim expectation mode: unexpected call {call.method} {call.path} "
+                f"(channel={call.channel}, recipient={call.recipient}, type={call.type})"
+            ),
+        )
+
+
+async def apply_faults(app: GraphApp, call: RecordedCall, *, whatsapp: bool) -> str | None:
+    """Sleep scripted latency; raise the scripted failure; return a failed-status code."""
+    decision = app.faults.decide(call)
+    if decision.delay > 0:
+        await asyncio.sleep(decision.delay)
+    fault = decision.fault
+    if fault is None:
+        return None
+    call.fault = fault.id
+    if fault.action == "error":
+        assert fault.code is not None
+        raise from_catalogue(
+            fault.code,
+            whatsapp=whatsapp,
+            rate_limit_status=app.config.rate_limit_status,
+            status=fault.status,
+            retry_after=fault.retry_after,
+            details=fault.details,
+        )
+    if fault.action == "http":
+        assert fault.status is not None
+        raise HtmlFailure(fault.status)
+    if fault.action in ("reset", "no_answer"):
+        raise Drop(fault)
+    return fault.code  # failed_status
+
+
+class HtmlFailure(Exception):
+    """A 5xx answered with an HTML page, as Meta's edge does in an outage."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.answer = Answer(status, HTML_ERROR_PAGE, media_type="text/html")
+
+
+def limit_error(app: GraphApp, key: str | None, *, whatsapp: bool) -> None:
+    """Raise the catalogue error a limit hit, if any."""
+    if key is not None:
+        raise from_catalogue(key, whatsapp=whatsapp, rate_limit_status=app.config.rate_limit_status)
+
+
+async def messages(app: GraphApp, req: Incoming, call: RecordedCall, m: RouteMatch) -> Answer:
+    """POST /{v}/{id}/messages: WhatsApp send / mark-as-read, Messenger / Instagram send."""
+    try:
+        body: Any = req.json()
+    except ValueError:
+        body = None
+    call.body = body if body is not None else req.body.decode("utf-8", "replace")[:4096]
+    describe_send(call, body)
+    whatsapp_like = isinstance(body, dict) and "messaging_product" in body
+    grant = authorize(app, req, m.object_id, whatsapp=whatsapp_like)
+    call.channel, call.tenant = grant.channel, grant.tenant_id
+    whatsapp = grant.channel == "wa"
+    expected(app, call)
+    if not isinstance(body, dict):
+        raise invalid_parameter("The request body must be a JSON object.", whatsapp=whatsapp)
+    if whatsapp:
+        kind = "wa-mark-read" if call.kind == "mark_read" else "wa-send"
+        app.validator.check(kind, body, whatsapp=True)
+    else:
+        app.validator.check("msgr-send", body, whatsapp=False)
+    fail_code = await apply_faults(app, call, whatsapp=whatsapp)
+    if whatsapp:
+        return _whatsapp(app, call, body, fail_code)
+    return _page(app, call, body)
+
+
+def _whatsapp(app: GraphApp, call: RecordedCall, body: dict[str, Any], fail: str | None) -> Answer:
+    if call.kind == "mark_read":
+        return Answer(200, answers.SUCCESS)
+    number, recipient = call.tenant or "", call.recipient or ""
+    template = call.type == "template"
+    limit_error(app, app.limits.check_whatsapp(number, recipient, not template), whatsapp=True)
+    wamid = app.ids.wamid(recipient)
+    app.callbacks.whatsapp(number, wamid, recipient, template=template, fail_code=fail)
+    return Answer(200, answers.whatsapp_sent(body, wamid, template=template))
+
+
+def _page(app: GraphApp, call: RecordedCall, body: dict[str, Any]) -> Answer:
+    page, recipient = call.tenant or "", call.recipient or ""
+    tagged = body.get("messaging_type") == "MESSAGE_TAG"
+    # a sender action is a Send API call too (page rate), but opens no message to deliver
+    action = call.kind == "sender_action"
+    limit_error(app, app.limits.check_page(page, recipient, tagged or action), whatsapp=False)
+    if action:
+        return Answer(200, answers.page_sent(recipient, None))
+    mid = app.ids.mid()
+    app.callbacks.page(call.channel or "msg", page, mid, recipient)
+    return Answer(200, answers.page_sent(recipient, mid))
