@@ -1,1 +1,128 @@
 """Acceptance-suite root: loads the step library and the targets."""
+
+from __future__ import annotations
+
+import os
+import re
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+FEATURES = Path(__file__).resolve().parent / "features"
+TAG = re.compile(r"@([^\s@#]+)")
+CAPABILITY_PREFIX = "needs-"
+NOT_APPLICABLE = "not applicable: "
+
+# The step library: one module per domain, loaded for every test session (pytest-bdd finds
+# step definitions as fixtures of these plugins).
+pytest_plugins = [
+    "steps.delivery",
+    "steps.signature",
+    "steps.gateway",
+    "steps.graph",
+    "steps.outbox",
+    "steps.observability",
+]
+
+
+def feature_tags(folder: Path = FEATURES) -> dict[str, str]:
+    """Every tag used in the .feature files -> the first file:line using it."""
+    found: dict[str, str] = {}
+    for path in sorted(folder.rglob("*.feature")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            stripped = line.strip()
+            if not stripped.startswith("@"):
+                continue
+            for tag in TAG.findall(stripped.split(" #", 1)[0]):
+                found.setdefault(tag, f"{path.name}:{number}")
+    return found
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("metasim acceptance")
+    group.addoption(
+        "--target",
+        default=os.environ.get("METASIM_TARGET", "reference"),
+        help="gateway under test: reference (real processes), reference-inprocess, or a .toml "
+        "target file (see examples/targets/reference-external.toml)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Register every tag BEFORE collection so --strict-markers accepts @T2.01, @P0-01, @wa ...
+    for tag, where in feature_tags().items():
+        config.addinivalue_line("markers", f"{tag}: Gherkin tag (first used at {where})")
+    config.addinivalue_line("markers", "not_applicable(reason): target lacks a capability")
+
+
+def _target_config(config: pytest.Config):  # type: ignore[no-untyped-def]
+    from steps.targets import resolve
+
+    cached = getattr(config, "_metasim_target_config", None)
+    if cached is None:
+        cached = resolve(config.getoption("--target"))
+        config._metasim_target_config = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A scenario tagged @needs-<capability> the target lacks is not applicable: skipped with a
+    # reason reports recognise, plus a marker and a user property (never passed, never failed).
+    scenario_items = [i for i in items if FEATURES in Path(str(i.fspath)).parents]
+    if not scenario_items:
+        return
+    target = _target_config(config)
+    for item in scenario_items:
+        for mark in item.iter_markers():
+            if not mark.name.startswith(CAPABILITY_PREFIX):
+                continue
+            capability = mark.name.removeprefix(CAPABILITY_PREFIX)
+            if capability not in target.capabilities:
+                reason = f"{NOT_APPLICABLE}{target.name} has no {capability}"
+                item.add_marker(pytest.mark.not_applicable(reason))
+                item.add_marker(pytest.mark.skip(reason=reason))
+                item.user_properties.append(("not_applicable", reason))
+                break
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2])
+        if NOT_APPLICABLE in reason and ("not_applicable", reason) not in report.user_properties:
+            report.user_properties.append(("not_applicable", reason.split("Skipped: ")[-1]))
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """The gateway under test, started once per session and stopped at the end."""
+    from steps.loop import LoopThread
+    from steps.targets import build
+
+    loop = LoopThread()
+    tgt = build(_target_config(request.config), loop)
+    try:
+        tgt.start()
+        yield tgt
+    finally:
+        tgt.close()
+        loop.close()
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest, target):  # type: ignore[no-untyped-def]
+    """Fresh per-scenario state; the gateway back on its baseline settings, marks taken."""
+    from simulator.context import BuildContext
+    from steps.world import World
+
+    target.configure({})
+    target.graph.mark()
+    if "logs" in target.capabilities:
+        target.mark_logs()
+    # seeded per scenario: reproducible payloads, ids never shared between two scenarios
+    seed = zlib.crc32(request.node.nodeid.encode("utf-8"))
+    return World(target=target, ctx=BuildContext.seeded(seed))

@@ -1,0 +1,226 @@
+Feature: T2 native parsing and canonicalisation
+  The gateway reads Meta's native webhooks for WhatsApp, Instagram and Messenger, turns every
+  user message into one canonical envelope and answers it exactly once on the fake Graph API.
+  The suite's tenants answer with an echo rule: the reply repeats the inbound text, or names
+  the message type in brackets when the message has no text.
+
+  @T2.01 @P0-01 @wa
+  Scenario: A WhatsApp text message is answered once, to its sender
+    Given a "wa.text" sample
+    And the sample text is "Bonjour, je voudrais connaître vos horaires d'ouverture samedi."
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the reply goes to the sender of the sample
+    And the reply text is "Bonjour, je voudrais connaître vos horaires d'ouverture samedi."
+
+  @T2.02 @P0-01 @wa
+  Scenario: A WhatsApp image is canonicalised with its caption as text
+    Given a "wa.image" sample with:
+      | path                                                 | value                         |
+      | entry.0.changes.0.value.messages.0.image.caption     | Voici la photo du colis abîmé |
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the reply text is "Voici la photo du colis abîmé"
+
+  @T2.03 @P0-01 @wa
+  Scenario: A WhatsApp voice note is answered as an audio message
+    Given a "wa.audio.voice" sample
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the reply goes to the sender of the sample
+    And the reply text is "[audio]"
+
+  @T2.04 @P0-01 @wa
+  Scenario: A WhatsApp interactive button reply is answered with the chosen button
+    Given a "wa.interactive.button_reply" sample with:
+      | path                                                                   | value        |
+      | entry.0.changes.0.value.messages.0.interactive.button_reply.id         | slot-sat-10h |
+      | entry.0.changes.0.value.messages.0.interactive.button_reply.title      | Samedi 10h   |
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the reply text is one of:
+      | text         |
+      | Samedi 10h   |
+      | slot-sat-10h |
+
+  @T2.05 @P0-01 @wa
+  Scenario: A WhatsApp shared location is answered with the place name
+    Given a "wa.location" sample with:
+      | path                                               | value                |
+      | entry.0.changes.0.value.messages.0.location.name   | Gare de Lyon, Paris  |
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the reply text is one of:
+      | text                |
+      | Gare de Lyon, Paris |
+      | [location]          |
+
+  @T2.06 @P0-01 @P1-02 @wa
+  Scenario Outline: A WhatsApp <status> status is acknowledged and ignored
+    Given a "wa.status.<status>" sample
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the fake Graph API receives no reply
+
+    Examples:
+      | status    |
+      | sent      |
+      | delivered |
+      | read      |
+      | failed    |
+
+  @T2.07 @P0-02 @ig
+  Scenario: An Instagram text message is answered once, to its sender
+    Given a "ig.text" sample
+    And the sample text is "Hello! Is the blue jacket still available in size M?"
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the reply goes to the sender of the sample
+    And the reply text is "Hello! Is the blue jacket still available in size M?"
+
+  @T2.08 @P0-02 @ig
+  Scenario Outline: An Instagram <kind> is canonicalised and answered once
+    Given a "<event>" sample
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the fake Graph API receives exactly 1 reply
+    And the reply goes to the sender of the sample
+
+    Examples:
+      | kind        | event           |
+      | postback    | ig.postback     |
+      | story reply | ig.story_reply  |
+      | image       | ig.image        |
+      | video       | ig.video        |
+
+  @T2.09 @P0-03 @msg
+  Scenario: A Messenger text message is answered once, to its sender
+    Given a "msg.text" sample
+    And the sample text is "Bonsoir, ma commande n°48213 n'est pas arrivée."
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the reply goes to the sender of the sample
+    And the reply text is "Bonsoir, ma commande n°48213 n'est pas arrivée."
+
+  @T2.10 @P0-03 @msg
+  Scenario: A Messenger postback is answered with its payload or title
+    Given a "msg.postback" sample with:
+      | path                               | value              |
+      | entry.0.messaging.0.postback.payload | TRACK_ORDER        |
+      | entry.0.messaging.0.postback.title   | Suivre ma commande |
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the reply text is one of:
+      | text               |
+      | TRACK_ORDER        |
+      | Suivre ma commande |
+
+  @T2.11 @P0-03 @msg
+  Scenario Outline: A Messenger <kind> attachment is answered once
+    Given a "<event>" sample
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the fake Graph API receives exactly 1 reply
+    And the reply goes to the sender of the sample
+
+    Examples:
+      | kind  | event     |
+      | image | msg.image |
+      | audio | msg.audio |
+      | file  | msg.file  |
+
+  @T2.12 @P1-01
+  Scenario Outline: Every message of a <channel> multi-entry batch is answered once
+    Given a "<event>" sample
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And every message of the sample gets exactly one reply
+
+    @wa
+    Examples: WhatsApp
+      | channel  | event          |
+      | WhatsApp | batch.wa.3x2x2 |
+
+    @ig
+    Examples: Instagram
+      | channel   | event                |
+      | Instagram | batch.ig.multi_entry |
+
+    @msg
+    Examples: Messenger
+      | channel   | event                 |
+      | Messenger | batch.msg.multi_entry |
+
+  @T2.13 @P0-01 @wa
+  Scenario Outline: A WhatsApp <event> in the BSUID dialect is answered to the business-scoped user id
+    Given a "<event>" sample in the BSUID dialect
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the reply goes to the sender of the sample
+
+    Examples:
+      | event      |
+      | wa.text    |
+      | wa.image   |
+
+  @T2.14 @P1-02
+  Scenario Outline: A <channel> echo of the business's own message is acknowledged and ignored
+    Given a "<event>" sample
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the fake Graph API receives no reply
+
+    @ig
+    Examples: Instagram
+      | channel   | event   |
+      | Instagram | ig.echo |
+
+    @msg
+    Examples: Messenger
+      | channel   | event    |
+      | Messenger | msg.echo |
+
+  @T2.15 @P1-01 @P1-02 @wa
+  Scenario: A WhatsApp batch mixing messages and statuses answers only the messages
+    Given a "batch.wa.mixed" sample
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And every message of the sample gets exactly one reply
+
+  @T2.16 @P1-02
+  Scenario Outline: A <channel> <kind> receipt is acknowledged and ignored
+    Given a "<event>" sample
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the fake Graph API receives no reply
+
+    @ig
+    Examples: Instagram
+      | channel   | kind | event   |
+      | Instagram | read | ig.read |
+
+    @msg
+    Examples: Messenger
+      | channel   | kind     | event        |
+      | Messenger | read     | msg.read     |
+      | Messenger | delivery | msg.delivery |
+
+  @T2.17 @P0-01 @wa
+  Scenario Outline: Every other WhatsApp message type is answered once
+    Given a "<event>" sample
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the fake Graph API receives exactly 1 reply
+    And the reply goes to the sender of the sample
+
+    Examples:
+      | event                       |
+      | wa.video                    |
+      | wa.document                 |
+      | wa.sticker                  |
+      | wa.contacts                 |
+      | wa.interactive.list_reply   |
+      | wa.button                   |
+      | wa.reaction                 |
+      | wa.order                    |
+      | wa.text.reply               |

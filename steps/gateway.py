@@ -1,0 +1,67 @@
+"""Gateway steps: settings and restarts, the verification handshake, health and readiness."""
+
+from __future__ import annotations
+
+from pytest_bdd import given, parsers, then, when
+
+from steps.vocabulary import CHANNEL, ENDPOINT, HANDSHAKE
+from steps.world import World
+
+
+@given("the gateway runs with settings:")
+def settings(world: World, datatable: list[list[str]]) -> None:
+    """Restart the gateway with these env vars (table: name | value; value "(unset)" removes it)."""
+    header, *rows = datatable
+    if [h.strip().lower() for h in header] != ["name", "value"]:
+        raise AssertionError(f"the table needs the header | name | value |, got {header}")
+    world.target.configure({n: (None if v == "(unset)" else v) for n, v in rows})
+
+
+@when(parsers.parse("Meta verifies the {channel} webhook with {variant}"))
+def verify(world: World, channel: str, variant: str) -> None:
+    """Send the GET handshake: right or wrong verify token, no token, no or other hub.mode."""
+    world.handshake = world.target.handshake(CHANNEL(channel), HANDSHAKE(variant))
+
+
+@then("the gateway answers 200 with the challenge")
+def challenge_echoed(world: World) -> None:
+    """The handshake got 200 and the exact hub.challenge as the body."""
+    result = world.handshake
+    assert result is not None, "no handshake was sent"
+    assert result.status == 200 and result.body == result.expected_body, result.describe()
+
+
+@then("the gateway refuses the handshake with 403")
+def handshake_refused(world: World) -> None:
+    """The handshake got 403, as Meta's sample does for anything but a valid subscribe."""
+    result = world.handshake
+    assert result is not None, "no handshake was sent"
+    assert result.status == 403, result.describe()
+
+
+@when(parsers.parse("the {endpoint} endpoint is requested"))
+def request_endpoint(world: World, endpoint: str) -> None:
+    """GET /health, /ready or /metrics."""
+    world.response = world.target.endpoint(ENDPOINT(endpoint))
+
+
+@then(parsers.parse("the endpoint answers {status:d}"))
+def endpoint_status(world: World, status: int) -> None:
+    """The last endpoint request got this HTTP status."""
+    got = world.response
+    assert got is not None, "no endpoint was requested"
+    assert got.status_code == status, f"expected {status}, got {got.status_code}: {got.text[:200]}"
+
+
+@then(parsers.parse('the endpoint body is "{text}"'))
+def endpoint_body(world: World, text: str) -> None:
+    """The last endpoint answer's body is exactly this text (surrounding whitespace ignored)."""
+    assert world.response is not None, "no endpoint was requested"
+    assert world.response.text.strip() == text, f"body was {world.response.text[:200]!r}"
+
+
+@when("the gateway restarts")
+def restart(world: World) -> None:
+    """Stop and start the gateway with its current settings (the store is kept)."""
+    world.target.require("restart")
+    world.target.restart()

@@ -1,0 +1,1 @@
+"""Outbox steps: retries, the dead-letter queue and its replay (T9, P1-06)."""

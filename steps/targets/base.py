@@ -1,0 +1,251 @@
+"""What every target offers the steps: deliver, handshake, endpoints, logs, restart, fake Graph API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sys
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from reports import evidence
+from simulator.delivery import Deliverer, DeliveryRecord, HandshakeResult, RetryPolicy
+from simulator.signing_defects import SignedRequest
+from steps.loop import LoopThread
+from steps.targets.config import TargetConfig, expand
+from steps.targets.fake_graph import FakeGraph
+
+Overrides = Mapping[str, str | None]
+# One attempt only: a scenario asserts on the gateway's first answer; Meta's retries are
+# exercised explicitly (redeliver steps), never implicitly by the harness.
+NO_RETRY = RetryPolicy(delays=(), max_retries=0)
+
+
+class Target(ABC):
+    """A gateway under test plus the fake Graph API the harness serves for it."""
+
+    def __init__(self, config: TargetConfig, loop: LoopThread) -> None:
+        self.config = config
+        self.loop = loop
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"metasim-{config.name}-"))
+        self.overrides: dict[str, str | None] = {}
+        self.graph: FakeGraph
+        self.deliverer: Deliverer
+        self.client: httpx.AsyncClient
+        self._log_offset = 0
+
+    # -- identity -------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The target's name, as reports show it."""
+        return self.config.name
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """What this target can do (see steps/targets/config.py CAPABILITIES)."""
+        return self.config.capabilities
+
+    def require(self, capability: str) -> None:
+        """Stop the scenario as not applicable unless the target has ``capability``."""
+        if capability not in self.capabilities:
+            # a pytest skip whose reason starts "not applicable: " (reports tell it apart)
+            evidence.not_applicable(f"{self.name} has no {capability}")
+
+    def placeholders(self) -> dict[str, str]:
+        """Values for ``{placeholders}`` in the target description."""
+        return {
+            "tmp": str(self.workdir),
+            "python": sys.executable,
+            "root": str(Path(__file__).resolve().parents[2]),
+            "graph_url": self.graph.url_with_version,
+            "graph_base": self.graph.base_url,
+            "graph_version": self.config.graph_version,
+        }
+
+    # -- lifecycle ------------------------------------------------------------------------
+    @abstractmethod
+    def start(self) -> None:
+        """Start the fake Graph API and (if the target says how) the gateway."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Stop everything this target started."""
+
+    @abstractmethod
+    def _restart(self) -> None:
+        """Restart the gateway with ``self.overrides`` applied to its env."""
+
+    def configure(self, overrides: Overrides) -> None:
+        """Ensure the gateway runs with exactly these env overrides (restart only if they differ)."""
+        wanted = dict(overrides)
+        if wanted == self.overrides:
+            return
+        self.require("restart")
+        self.overrides = wanted
+        self._restart()
+
+    def restart(self) -> None:
+        """Stop and start the gateway with its current settings."""
+        self.require("restart")
+        self._restart()
+
+    def env(self) -> dict[str, str]:
+        """The gateway's env: the start env with the current overrides (None unsets a name)."""
+        if self.config.start is None:
+            return {}
+        values = self.placeholders()
+        env = {k: expand(v, values) for k, v in self.config.start.env.items()}
+        for key, value in self.overrides.items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = expand(value, values)
+        return env
+
+    def close(self) -> None:
+        """Stop and remove the work directory."""
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # -- webhooks -------------------------------------------------------------------------
+    def webhook_path(self, channel: str) -> str:
+        """The webhook path (or full URL) for ``channel``."""
+        return self.config.webhooks[channel]
+
+    def deliver(
+        self,
+        payload: Any,
+        channel: str,
+        *,
+        defect: str | None = None,
+        legacy_sha1: bool = False,
+    ) -> DeliveryRecord:
+        """Sign and POST ``payload`` (dict or exact bytes) as Meta does; one attempt."""
+        record = self.loop.run(
+            self.deliverer.deliver(
+                payload,
+                path=self.webhook_path(channel),
+                channel=channel,
+                defect=defect,
+                legacy_sha1=legacy_sha1,
+                retry=NO_RETRY,
+            )
+        )
+        self._evidence(record)
+        return record
+
+    def send_raw(self, request: SignedRequest, channel: str) -> DeliveryRecord:
+        """POST exactly these bytes and headers to ``channel``'s webhook; one attempt."""
+        record = self.loop.run(
+            self.deliverer.send(
+                request, path=self.webhook_path(channel), channel=channel, retry=NO_RETRY
+            )
+        )
+        self._evidence(record)
+        return record
+
+    def redeliver(self, record: DeliveryRecord, mode: str) -> DeliveryRecord:
+        """Deliver ``record`` again: the ``same`` bytes or ``reserialised`` bytes."""
+        again = self.loop.run(self.deliverer.redeliver(record, mode))
+        self._evidence(again)
+        return again
+
+    def deliver_concurrently(self, payload: Any, channel: str, copies: int) -> list[DeliveryRecord]:
+        """POST ``copies`` identical signed requests at once (Meta's duplicate fan-out)."""
+
+        async def burst() -> list[DeliveryRecord]:
+            jobs = [
+                self.deliverer.deliver(
+                    payload, path=self.webhook_path(channel), channel=channel, retry=NO_RETRY
+                )
+                for _ in range(copies)
+            ]
+            return list(await asyncio.gather(*jobs))
+
+        records = self.loop.run(burst())
+        for record in records:
+            self._evidence(record)
+        return records
+
+    def handshake(self, channel: str, variant: str) -> HandshakeResult:
+        """One GET verification request of ``variant`` on ``channel``'s webhook."""
+        self.require("handshake")
+        return self.loop.run(
+            self.deliverer.handshake(self.webhook_path(channel), self.config.verify_token, variant)
+        )
+
+    @staticmethod
+    def _evidence(record: DeliveryRecord) -> None:
+        evidence.record_payload(record.body, record.headers, record.url)
+        final = record.final
+        evidence.record_answer(final.status or 0, final.body_excerpt or (final.error or ""))
+
+    # -- other endpoints ------------------------------------------------------------------
+    def request(
+        self, method: str, path: str, *, admin: bool = False, **kwargs: Any
+    ) -> httpx.Response:
+        """Any HTTP request to the gateway (``admin`` adds the admin bearer token)."""
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if admin:
+            headers["Authorization"] = f"Bearer {self.config.admin_token}"
+        return self.loop.run(self.client.request(method, path, headers=headers, **kwargs))
+
+    def endpoint(self, name: str) -> httpx.Response:
+        """GET the named endpoint (health, ready, metrics); not applicable if not configured."""
+        self.require(name)
+        return self.request("GET", self.config.endpoints[name])
+
+    def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """A request to the admin API (``path`` relative to the admin root)."""
+        self.require("admin")
+        root = self.config.endpoints["admin"].rstrip("/")
+        return self.request(method, root + path, admin=True, **kwargs)
+
+    # -- logs -----------------------------------------------------------------------------
+    def log_path(self) -> Path | None:
+        """The gateway's JSON log file, placeholders resolved."""
+        if not self.config.log_file:
+            return None
+        return Path(expand(self.config.log_file, self.placeholders()))
+
+    def mark_logs(self) -> int:
+        """Remember the log file's current size: later reads start there."""
+        path = self.log_path()
+        self._log_offset = path.stat().st_size if path and path.exists() else 0
+        return self._log_offset
+
+    def log_lines(self) -> list[dict[str, Any]]:
+        """JSON log lines written since the last mark (a non-JSON line fails loudly)."""
+        self.require("logs")
+        path = self.log_path()
+        if path is None or not path.exists():
+            return []
+        with path.open("rb") as handle:
+            size = path.stat().st_size
+            handle.seek(self._log_offset if self._log_offset <= size else 0)
+            raw = handle.read()
+        lines: list[dict[str, Any]] = []
+        for number, line in enumerate(raw.decode("utf-8", "replace").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                lines.append(json.loads(line))
+            except ValueError:
+                lines.append({"_not_json": line, "_line": number})
+        return lines
+
+    def raw_log_text(self) -> str:
+        """The log file's text since the mark (secret scans read this, not parsed lines)."""
+        self.require("logs")
+        path = self.log_path()
+        if path is None or not path.exists():
+            return ""
+        with path.open("rb") as handle:
+            handle.seek(self._log_offset if self._log_offset <= path.stat().st_size else 0)
+            return handle.read().decode("utf-8", "replace")

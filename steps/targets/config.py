@@ -1,0 +1,297 @@
+"""Target files (TOML): where a gateway listens, its secrets, tenants, endpoints, start command."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CHANNELS = ("wa", "ig", "msg")
+# Capabilities a scenario can require with a @needs-<capability> tag.
+CAPABILITIES = (
+    "health",
+    "ready",
+    "metrics",
+    "admin",
+    "logs",
+    "restart",
+    "handshake",
+    "preflight",
+    "backup",
+    "status-callbacks",
+    "tenants",
+    "inprocess",
+)
+TENANT_KEYS = ("waba_id", "phone_number_id", "display_phone_number", "page_id", "ig_account_id")
+TOP_KEYS = {
+    "name",
+    "base_url",
+    "webhooks",
+    "secrets",
+    "tenants",
+    "graph",
+    "endpoints",
+    "logs",
+    "start",
+    "capabilities",
+    "settle_seconds",
+}
+
+
+class TargetFileError(ValueError):
+    """A target file is malformed; the message names the file, the key and what to write."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"target file {source}:\n  - " + "\n  - ".join(problems))
+
+
+@dataclass(frozen=True)
+class TenantIds:
+    """One configured tenant: the business ids the gateway knows and the Graph token it sends."""
+
+    name: str
+    waba_id: str = "102290129340398"
+    phone_number_id: str = "106540352242922"
+    display_phone_number: str = "15550783881"
+    page_id: str = "112233445566778"
+    ig_account_id: str = "17841400000000001"
+    token: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class StartSpec:
+    """How the harness starts (and restarts) the gateway: argv, env, readiness probe."""
+
+    command: tuple[str, ...]
+    env: Mapping[str, str]
+    cwd: str = "."
+    ready_path: str = "/health"
+    timeout: float = 30.0
+    inherit_env: bool = True
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    """A parsed target file; ``{placeholders}`` are resolved when the target starts."""
+
+    name: str
+    source: str
+    base_url: str
+    webhooks: Mapping[str, str]
+    app_secret: str = field(repr=False)
+    verify_token: str = field(repr=False)
+    admin_token: str = field(default="", repr=False)
+    tenants: Mapping[str, TenantIds] = field(default_factory=dict)
+    graph_host: str = "127.0.0.1"
+    graph_port: int = 0
+    graph_version: str = "v25.0"
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+    log_file: str | None = None
+    start: StartSpec | None = None
+    extra_capabilities: frozenset[str] = frozenset()
+    settle_seconds: float = 0.3
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """What this target can do: derived from what the file names, plus ``capabilities``."""
+        caps = set(self.extra_capabilities)
+        caps.update(k for k in ("health", "ready", "metrics") if k in self.endpoints)
+        if "admin" in self.endpoints and self.admin_token:
+            caps.add("admin")
+        if self.log_file:
+            caps.add("logs")
+        if self.start is not None:
+            caps.add("restart")
+        if self.verify_token:
+            caps.add("handshake")
+        if len(self.tenants) > 1:
+            caps.add("tenants")
+        return frozenset(caps)
+
+    def tenant(self, name: str = "primary") -> TenantIds:
+        """The tenant called ``name``; a clear error lists the configured ones."""
+        try:
+            return self.tenants[name]
+        except KeyError:
+            raise TargetFileError(
+                self.source, [f"no tenant {name!r}; configured: {', '.join(self.tenants)}"]
+            ) from None
+
+
+def load(path: str | Path, env: Mapping[str, str] | None = None) -> TargetConfig:
+    """Parse and validate a target file; TargetFileError lists every problem found."""
+    source = str(path)
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TargetFileError(source, ["file not found"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise TargetFileError(source, [f"not valid TOML: {exc}"]) from None
+    return from_mapping(raw, source=source, env=env)
+
+
+def from_mapping(
+    raw: Mapping[str, Any], *, source: str, env: Mapping[str, str] | None = None
+) -> TargetConfig:
+    """Validate an already-parsed target description (the built-in targets use this too)."""
+    env = os.environ if env is None else env
+    p: list[str] = []
+    for key in sorted(set(raw) - TOP_KEYS):
+        p.append(f"unknown key {key!r}; allowed top-level keys: {', '.join(sorted(TOP_KEYS))}")
+    name = _str(raw, "name", p, required=True)
+    base_url = _str(raw, "base_url", p, required=True)
+    if base_url and not base_url.startswith(("http://", "https://")):
+        p.append(f"base_url = {base_url!r} must start with http:// or https://")
+    webhooks = _table(raw, "webhooks", p)
+    for ch in CHANNELS:
+        if not isinstance(webhooks.get(ch), str):
+            p.append(f'[webhooks] {ch} is required: a path like "/webhook/{ch}" or a full URL')
+    for key in sorted(set(webhooks) - set(CHANNELS)):
+        p.append(f"[webhooks] unknown channel {key!r}; use wa, ig, msg")
+    secrets = _table(raw, "secrets", p)
+    app_secret = _secret(secrets, "app_secret", env, p, required=True)
+    verify_token = _secret(secrets, "verify_token", env, p, required=False)
+    admin_token = _secret(secrets, "admin_token", env, p, required=False)
+    graph = _table(raw, "graph", p)
+    port = graph.get("port", 0)
+    if not isinstance(port, int) or not 0 <= port <= 65535:
+        p.append(f"[graph] port = {port!r} must be an integer 0-65535 (0 picks a free port)")
+        port = 0
+    caps = raw.get("capabilities", [])
+    if not isinstance(caps, list) or not all(isinstance(c, str) for c in caps):
+        p.append("capabilities must be a list of strings")
+        caps = []
+    for cap in caps:
+        if cap not in CAPABILITIES:
+            p.append(f"capabilities: unknown {cap!r}; known: {', '.join(CAPABILITIES)}")
+    endpoints = {str(k): str(v) for k, v in _table(raw, "endpoints", p).items()}
+    for key in sorted(set(endpoints) - {"health", "ready", "metrics", "admin"}):
+        p.append(f"[endpoints] unknown {key!r}; use health, ready, metrics, admin")
+    settle = raw.get("settle_seconds", 0.3)
+    if not isinstance(settle, int | float) or settle < 0:
+        p.append(f"settle_seconds = {settle!r} must be a number >= 0")
+        settle = 0.3
+    config = TargetConfig(
+        name=name or "?",
+        source=source,
+        base_url=(base_url or "").rstrip("/"),
+        webhooks={k: str(v) for k, v in webhooks.items() if k in CHANNELS},
+        app_secret=app_secret,
+        verify_token=verify_token,
+        admin_token=admin_token,
+        tenants=_tenants(raw, p),
+        graph_host=str(graph.get("host", "127.0.0.1")),
+        graph_port=port,
+        graph_version=str(graph.get("version", "v25.0")),
+        endpoints=endpoints,
+        log_file=_str(_table(raw, "logs", p), "file", p, where="[logs] ") or None,
+        start=_start(raw, p),
+        extra_capabilities=frozenset(c for c in caps if c in CAPABILITIES),
+        settle_seconds=float(settle),
+    )
+    if p:
+        raise TargetFileError(source, p)
+    return config
+
+
+def _str(
+    raw: Mapping[str, Any], key: str, p: list[str], *, required: bool = False, where: str = ""
+) -> str:
+    value = raw.get(key)
+    if value is None:
+        if required:
+            p.append(f"{where}{key} is required")
+        return ""
+    if not isinstance(value, str):
+        p.append(f"{where}{key} must be a string, got {type(value).__name__}")
+        return ""
+    return value
+
+
+def _table(raw: Mapping[str, Any], key: str, p: list[str]) -> dict[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        p.append(f"[{key}] must be a table, got {type(value).__name__}")
+        return {}
+    return value
+
+
+def _secret(
+    table: Mapping[str, Any], key: str, env: Mapping[str, str], p: list[str], *, required: bool
+) -> str:
+    # Either the value itself or the name of an env var holding it (keeps secrets out of git).
+    if key in table:
+        return _str(table, key, p, where="[secrets] ")
+    env_key = f"{key}_env"
+    if env_key in table:
+        var = _str(table, env_key, p, where="[secrets] ")
+        if var and not env.get(var):
+            p.append(f"[secrets] {env_key} = {var!r} but ${var} is not set in the environment")
+        return env.get(var, "") if var else ""
+    if required:
+        p.append(f"[secrets] {key} (or {env_key}, the name of an env var holding it) is required")
+    return ""
+
+
+def _tenants(raw: Mapping[str, Any], p: list[str]) -> dict[str, TenantIds]:
+    table = _table(raw, "tenants", p)
+    if not table:
+        return {"primary": TenantIds("primary")}
+    out: dict[str, TenantIds] = {}
+    for name, ids in table.items():
+        if not isinstance(ids, dict):
+            p.append(f"[tenants.{name}] must be a table of ids")
+            continue
+        unknown = sorted(set(ids) - {*TENANT_KEYS, "token"})
+        if unknown:
+            keys = ", ".join((*TENANT_KEYS, "token"))
+            p.append(f"[tenants.{name}] unknown {', '.join(unknown)}; allowed: {keys}")
+        values = {k: str(v) for k, v in ids.items() if k in (*TENANT_KEYS, "token")}
+        out[name] = TenantIds(name, **values)
+    if "primary" not in out:
+        p.append("[tenants] needs a [tenants.primary] table (the tenant scenarios use by default)")
+    return out
+
+
+def _start(raw: Mapping[str, Any], p: list[str]) -> StartSpec | None:
+    if "start" not in raw:
+        return None
+    table = _table(raw, "start", p)
+    command = table.get("command")
+    if not (isinstance(command, list) and command and all(isinstance(c, str) for c in command)):
+        p.append(
+            '[start] command must be a non-empty list of strings, e.g. ["{python}", "-m", "x"]'
+        )
+        command = ["?"]
+    env = table.get("env", {})
+    if not isinstance(env, dict):
+        p.append('[start.env] must be a table of NAME = "value"')
+        env = {}
+    timeout = table.get("timeout", 30.0)
+    if not isinstance(timeout, int | float) or timeout <= 0:
+        p.append(f"[start] timeout = {timeout!r} must be a number of seconds > 0")
+        timeout = 30.0
+    return StartSpec(
+        command=tuple(command),
+        env={str(k): str(v) for k, v in env.items()},
+        cwd=str(table.get("cwd", ".")),
+        ready_path=str(table.get("ready_path", "/health")),
+        timeout=float(timeout),
+        inherit_env=bool(table.get("inherit_env", True)),
+    )
+
+
+def expand(template: str, values: Mapping[str, str]) -> str:
+    """Replace ``{name}`` placeholders; an unknown placeholder names the allowed ones."""
+    try:
+        return template.format_map(dict(values))
+    except KeyError as exc:
+        raise TargetFileError(
+            "<placeholders>",
+            [f"unknown placeholder {exc} in {template!r}; known: {', '.join(sorted(values))}"],
+        ) from None

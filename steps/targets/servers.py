@@ -1,0 +1,105 @@
+"""Servers the harness runs: uvicorn in a thread (fake Graph API) and a gateway subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from tests.support.net import wait_listening
+
+
+class ServerThread:
+    """An ASGI app served by uvicorn on 127.0.0.1 in a daemon thread (its own event loop)."""
+
+    def __init__(self, app: Any, host: str, port: int) -> None:
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="auto")
+        self.server = uvicorn.Server(config)
+        self.host, self.port = host, port
+        self._thread = threading.Thread(target=self._run, name=f"uvicorn-{port}", daemon=True)
+
+    def _run(self) -> None:
+        asyncio.run(self.server.serve())
+
+    def start(self, timeout: float = 15.0) -> None:
+        """Start and wait until the port accepts connections."""
+        self._thread.start()
+        wait_listening(self.port, timeout)
+
+    def stop(self) -> None:
+        """Ask uvicorn to exit and join the thread."""
+        self.server.should_exit = True
+        self._thread.join(10)
+
+
+class GatewayStartError(RuntimeError):
+    """The gateway process exited or never became ready; carries its output's tail."""
+
+
+class GatewayProcess:
+    """A gateway started from a target file's ``[start]`` command, output kept in a file."""
+
+    def __init__(
+        self,
+        command: Sequence[str],
+        env: Mapping[str, str],
+        cwd: str,
+        output: Path,
+        *,
+        inherit_env: bool = True,
+    ) -> None:
+        self.command = list(command)
+        self.env = {**(os.environ if inherit_env else {}), **env}
+        self.cwd = cwd
+        self.output = output
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, ready_url: str, timeout: float) -> None:
+        """Spawn and poll ``ready_url`` until it answers 200 (or the process dies)."""
+        handle = self.output.open("ab")
+        self.proc = subprocess.Popen(
+            self.command, env=self.env, cwd=self.cwd, stdout=handle, stderr=subprocess.STDOUT
+        )
+        handle.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise GatewayStartError(
+                    f"gateway exited with code {self.proc.returncode}: {' '.join(self.command)}\n"
+                    + self.tail()
+                )
+            try:
+                if httpx.get(ready_url, timeout=0.5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise GatewayStartError(
+            f"gateway not ready at {ready_url} after {timeout} s\n" + self.tail()
+        )
+
+    def tail(self, lines: int = 30) -> str:
+        """The last lines of the process output."""
+        if not self.output.exists():
+            return ""
+        return "\n".join(self.output.read_text("utf-8", "replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL after 5 s."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
