@@ -158,3 +158,20 @@ def test_verify_accepts_a_correct_handshake_and_flags_an_unchecked_mode(gateway_
     assert bad.returncode == 1
     assert "missing_mode" in bad.stderr and "other_mode" in bad.stderr
     assert "Meta requires 403" in bad.stdout
+
+
+def test_payload_with_a_defect_prints_the_defective_headers():
+    result = metasim("payload", "msg.text", "--secret", SECRET, "--defect", "uppercase_hex")
+    assert result.returncode == 0
+    head, body = result.stdout.split("\n\n", 1)
+    headers = dict(line.split(": ", 1) for line in head.splitlines())
+    digest = hmac.new(SECRET.encode(), body.removesuffix("\n").encode(), hashlib.sha256).hexdigest()
+    assert headers["X-Hub-Signature-256"] == "sha256=" + digest.upper()
+
+
+def test_legacy_sha1_header_is_added_on_request():
+    result = metasim("payload", "ig.text", "--secret", SECRET, "--legacy-sha1")
+    head, body = result.stdout.split("\n\n", 1)
+    headers = dict(line.split(": ", 1) for line in head.splitlines())
+    digest = hmac.new(SECRET.encode(), body.removesuffix("\n").encode(), hashlib.sha1).hexdigest()
+    assert headers["X-Hub-Signature"] == "sha1=" + digest

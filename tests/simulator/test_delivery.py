@@ -200,3 +200,10 @@ def test_bytes_are_sent_exactly_as_given(deliverer, app):
 def test_channel_is_required_when_the_object_is_unknown(deliverer):
     with pytest.raises(ValueError, match="cannot tell the channel"):
         deliverer.deliver({"object": "user", "entry": []}, path="/webhook/msg")
+
+
+def test_deliver_sync_is_a_one_call_convenience(app):
+    from simulator.delivery import deliver_sync
+
+    record = deliver_sync(app, SECRET, message(), path="/webhook/msg", retry=RetryPolicy.none())
+    assert record.ok and len(app.state.received) == 1
