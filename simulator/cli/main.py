@@ -16,6 +16,7 @@ COMMANDS: list[str] = [
     "simulator.cli.payload",
     "simulator.cli.trigger",
     "simulator.cli.verify",
+    "simulator.cli.graph",
 ]
 
 
