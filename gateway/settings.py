@@ -98,6 +98,10 @@ class Settings:
             host=r.text("GATEWAY_HOST", "127.0.0.1"),
             port=r.number("GATEWAY_PORT", int, 8080, low=0, high=65535),
         )
+        if settings.signature_mode == "enforce" and not settings.app_secret:
+            problems.append(
+                "META_SIGNATURE_REQUIRED=enforce needs META_APP_SECRET (every webhook would be refused)"
+            )
         if problems:
             raise ConfigError(problems)
         return settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,9 +38,10 @@ class ReplyRule:
         if self.kind == "fixed":
             return self.text or ""
         if self.kind == "keywords":
-            words = (inbound_text or "").lower()
+            # whole words, any case, punctuation ignored; the first keyword in file order wins
+            said = (inbound_text or "").lower()
             for word, answer in self.keywords.items():
-                if word.lower() in words.split() or word.lower() == words.strip():
+                if re.search(r"(?<!\w)" + re.escape(word.lower()) + r"(?!\w)", said):
                     return answer
             return self.default or ""
         # echo: a non-text message still gets a deterministic, observable answer
