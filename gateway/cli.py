@@ -1,0 +1,67 @@
+"""``metasim-gateway``: serve the reference gateway, or check its configuration (preflight)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from gateway import preflight
+from gateway.settings import ConfigError, Settings
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gateway.app import create_app
+    from gateway.tenants import ClientsFileError
+
+    try:
+        settings = Settings.from_env()
+        app = create_app(settings)
+    except (ConfigError, ClientsFileError) as exc:
+        sys.stderr.write(f"metasim-gateway: {exc}\n")
+        return 2
+    host = args.host or settings.host
+    port = args.port if args.port is not None else settings.port
+    # the gateway writes its own JSON logs; uvicorn's access log would double the cost per request
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning", lifespan="on")
+    return 0
+
+
+def _preflight(args: argparse.Namespace) -> int:
+    return preflight.main()
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
+    """The argument parser and the command table (backup/restore/dlq register here too)."""
+    parser = argparse.ArgumentParser(
+        prog="metasim-gateway",
+        description="The metasim reference gateway (configured by env vars, see .env.example).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    commands: dict[str, Command] = {}
+
+    serve = sub.add_parser("serve", help="run the gateway with uvicorn")
+    serve.add_argument(
+        "--host", default=None, help="bind address (default GATEWAY_HOST or 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=None, help="port (default GATEWAY_PORT or 8080)")
+    commands["serve"] = _serve
+
+    sub.add_parser("preflight", help="list every configuration problem; exit 1 if any")
+    commands["preflight"] = _preflight
+    return parser, commands
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser, commands = build_parser()
+    args = parser.parse_args(argv)
+    return commands[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
