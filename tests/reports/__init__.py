@@ -1,0 +1,1 @@
+"""Tests of the coverage report: plugin, renderer, browser, CI templates."""
