@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.outbound.requests import graph_request
 from gateway.pipeline.base import Job, Stop
 from gateway.store.base import OutboxItem
 
@@ -15,6 +14,9 @@ async def run(job: Job) -> dict[str, Any]:
     """The store refuses a second item for the same key, so a reply is never queued twice."""
     assert job.client is not None and job.send_url_base is not None and job.reply is not None
     assert job.msg_id is not None
+    # imported here so the webhook (ACK) path never loads the send side
+    from gateway.outbound.requests import graph_request
+
     url, body = graph_request(
         job.channel,
         job.client,
