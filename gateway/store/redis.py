@@ -1,0 +1,355 @@
+"""Redis backend of the store contract: several gateway processes share inbox, dedupe, outbox."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import redis.asyncio as aioredis
+
+from gateway.store import redis_lua as lua
+from gateway.store.base import DeadLetter, InboxEvent, OutboxItem, Quarantined
+from gateway.store.records import (
+    INFLIGHT_AT_CRASH,
+    SnapshotError,
+    item_from_row,
+    item_to_fields,
+)
+
+BACKUP_FORMAT = "metasim-gateway-redis-dump/1"
+
+
+class RedisStore:
+    """The store on Redis (or Valkey): hashes per record, sorted sets as queues, Lua for claims.
+
+    Layout under ``<prefix>:``: ``inbox:<id>`` hashes, the ``inbox:new`` list (arrival order)
+    and the ``inbox:leased`` zset (score = lease end); ``dedupe:<channel>:<msg_id>`` strings (SET NX PX, Redis expires
+    them); ``out:<key>`` hashes and the ``due`` / ``inflight`` / ``dlq`` zsets (scores: next
+    attempt, lease end, dead-letter time); ``q:<id>`` hashes and the ``quarantine`` zset.
+    """
+
+    def __init__(
+        self, client: aioredis.Redis, *, prefix: str = "gw", clock: Callable[[], float] = time.time
+    ) -> None:
+        self.r = client
+        self.prefix = prefix
+        self.clock = clock
+        p = prefix + ":"
+        self.k_new, self.k_leased, self.h_inbox = p + "inbox:new", p + "inbox:leased", p + "inbox:"
+        self.k_due, self.k_inflight, self.k_dlq = p + "due", p + "inflight", p + "dlq"
+        self.h_out = p + "out:"
+        self.k_quarantine, self.h_q = p + "quarantine", p + "q:"
+        self.s = {
+            name: client.register_script(getattr(lua, name))
+            for name in (
+                "INBOX_CLAIM",
+                "OUTBOX_PUT",
+                "OUTBOX_CLAIM",
+                "OUTBOX_SENT",
+                "OUTBOX_RETRY",
+                "OUTBOX_RECOVER",
+                "DLQ_PUT",
+                "DLQ_REPLAY",
+                "DLQ_PURGE",
+                "QUARANTINE_TAKE",
+            )
+        }
+
+    @classmethod
+    def from_url(cls, url: str, *, clock: Callable[[], float] = time.time) -> RedisStore:
+        """``redis://host:port/db?prefix=gw``: ``prefix`` is ours, the rest goes to redis-py."""
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query))
+        prefix = query.pop("prefix", "gw")
+        clean = urlunsplit(parts._replace(query=urlencode(query)))
+        return cls(aioredis.Redis.from_url(clean), prefix=prefix, clock=clock)
+
+    async def ping(self) -> bool:
+        return bool(await self.r.ping())
+
+    async def close(self) -> None:
+        await self.r.aclose()
+
+    # inbox
+    async def inbox_put(self, event: InboxEvent) -> None:
+        # one MULTI: the hash and its queue entry land together or not at all
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                self.h_inbox + event.event_id,
+                mapping={
+                    "event_id": event.event_id,
+                    "channel": event.channel,
+                    "raw": event.raw,
+                    "headers": json.dumps(event.headers),
+                    "received_at": repr(event.received_at),
+                    "correlation_id": event.correlation_id,
+                    "attempts": event.attempts,
+                },
+            )
+            pipe.lpush(self.k_new, event.event_id)
+            await pipe.execute()
+
+    async def inbox_claim(
+        self, worker_id: str, limit: int, lease_seconds: float
+    ) -> list[InboxEvent]:
+        now = self.clock()
+        rows = await self.s["INBOX_CLAIM"](
+            keys=[self.k_new, self.k_leased],
+            args=[self.h_inbox, repr(now), limit, repr(now + lease_seconds)],
+        )
+        events = []
+        for flat in rows:
+            h = _hash(flat)
+            events.append(
+                InboxEvent(
+                    event_id=h["event_id"].decode(),
+                    channel=h["channel"].decode(),
+                    raw=h["raw"],
+                    headers=json.loads(h["headers"]),
+                    received_at=float(h["received_at"]),
+                    correlation_id=h["correlation_id"].decode(),
+                    attempts=int(h["attempts"]),
+                )
+            )
+        return events
+
+    async def inbox_done(self, event_id: str) -> None:
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.zrem(self.k_leased, event_id)
+            pipe.lrem(self.k_new, 0, event_id)  # done before any claim: rare, O(n) is fine
+            pipe.delete(self.h_inbox + event_id)
+            await pipe.execute()
+
+    async def inbox_depth(self) -> int:
+        async with self.r.pipeline(transaction=False) as pipe:
+            pipe.llen(self.k_new)
+            pipe.zcard(self.k_leased)
+            new, leased = await pipe.execute()
+        return int(new) + int(leased)
+
+    # dedupe: SET NX is the atomic "first one wins" across processes; PX lets Redis expire it
+    async def dedupe_first(self, channel: str, msg_id: str, window_seconds: float) -> bool:
+        key = f"{self.prefix}:dedupe:{channel}:{msg_id}"
+        ms = max(1, int(window_seconds * 1000))
+        return bool(await self.r.set(key, b"1", nx=True, px=ms))
+
+    # outbox
+    async def outbox_put(self, item: OutboxItem) -> bool:
+        fields = item_to_fields(item, "pending")
+        flat: list[Any] = [x for pair in fields.items() for x in pair]
+        done = await self.s["OUTBOX_PUT"](
+            keys=[self.h_out + item.key, self.k_due],
+            args=[self.h_out, repr(item.next_attempt_at), item.key, *flat],
+        )
+        return bool(done)
+
+    async def outbox_claim_due(
+        self, now: float, limit: int, lease_seconds: float
+    ) -> list[OutboxItem]:
+        rows = await self.s["OUTBOX_CLAIM"](
+            keys=[self.k_due, self.k_inflight],
+            args=[self.h_out, repr(now), limit, repr(now + lease_seconds)],
+        )
+        return [item_from_row(_fields(flat)) for flat in rows]
+
+    async def outbox_sent(self, key: str, answer: dict[str, Any]) -> None:
+        await self.s["OUTBOX_SENT"](
+            keys=[self.k_due, self.k_inflight, self.k_dlq],
+            args=[self.h_out, key, json.dumps(answer)],
+        )
+
+    async def outbox_retry_later(self, key: str, next_attempt_at: float, error: str) -> None:
+        await self.s["OUTBOX_RETRY"](
+            keys=[self.k_due, self.k_inflight],
+            args=[self.h_out, key, repr(next_attempt_at), error],
+        )
+
+    async def outbox_depth(self) -> int:
+        async with self.r.pipeline(transaction=False) as pipe:
+            pipe.zcard(self.k_due)
+            pipe.zcard(self.k_inflight)
+            due, inflight = await pipe.execute()
+        return int(due) + int(inflight)
+
+    async def outbox_get(self, key: str) -> OutboxItem | None:
+        h = await self.r.hgetall(self.h_out + key)
+        return item_from_row({_str(k): v for k, v in h.items()}) if h else None
+
+    async def outbox_recover(self, now: float) -> list[OutboxItem]:
+        rows = await self.s["OUTBOX_RECOVER"](
+            keys=[self.k_inflight, self.k_dlq], args=[self.h_out, repr(now), INFLIGHT_AT_CRASH]
+        )
+        return [item_from_row(_fields(flat)) for flat in rows]
+
+    # dead-letter queue
+    async def dlq_put(self, item: OutboxItem, reason: str, replayable: bool) -> None:
+        await self.s["DLQ_PUT"](
+            keys=[self.k_due, self.k_inflight, self.k_dlq],
+            args=[
+                self.h_out,
+                item.key,
+                reason,
+                "1" if replayable else "0",
+                repr(self.clock()),
+                item.attempts,
+                item.last_error or "",
+            ],
+        )
+
+    async def dlq_list(self, limit: int = 100) -> list[DeadLetter]:
+        keys = await self.r.zrange(self.k_dlq, 0, max(0, limit - 1)) if limit > 0 else []
+        async with self.r.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.hgetall(self.h_out + _str(key))
+            hashes = await pipe.execute()
+        out = []
+        for h in hashes:
+            row = {k.decode(): v for k, v in h.items()}
+            if not row:
+                continue
+            out.append(
+                DeadLetter(
+                    item=item_from_row(row),
+                    reason=row["dead_reason"].decode(),
+                    replayable=row["dead_replayable"] == b"1",
+                    dead_at=float(row["dead_at"]),
+                )
+            )
+        return out
+
+    async def dlq_replay(
+        self, keys: list[str] | None, now: float, *, force: bool = False
+    ) -> list[str]:
+        replayed = await self.s["DLQ_REPLAY"](
+            keys=[self.k_dlq, self.k_due],
+            args=[
+                self.h_out,
+                repr(now),
+                "1" if force else "0",
+                "1" if keys is None else "0",
+                *(keys or []),
+            ],
+        )
+        return sorted(k.decode() for k in replayed)
+
+    async def dlq_purge(self, keys: list[str] | None) -> int:
+        args = [self.h_out, "1" if keys is None else "0", *(keys or [])]
+        return int(await self.s["DLQ_PURGE"](keys=[self.k_dlq], args=args))
+
+    async def dlq_depth(self) -> int:
+        return int(await self.r.zcard(self.k_dlq))
+
+    # quarantine
+    async def quarantine_put(self, q: Quarantined) -> None:
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                self.h_q + q.quarantine_id,
+                mapping={
+                    "quarantine_id": q.quarantine_id,
+                    "channel": q.channel,
+                    "reason": q.reason,
+                    "raw": q.raw,
+                    "correlation_id": q.correlation_id,
+                    "at": repr(q.at),
+                    "detail": json.dumps(q.detail),
+                },
+            )
+            pipe.zadd(self.k_quarantine, {q.quarantine_id: q.at})
+            await pipe.execute()
+
+    async def quarantine_list(self, limit: int = 100) -> list[Quarantined]:
+        ids = await self.r.zrange(self.k_quarantine, 0, max(0, limit - 1)) if limit > 0 else []
+        async with self.r.pipeline(transaction=False) as pipe:
+            for qid in ids:
+                pipe.hgetall(self.h_q + _str(qid))
+            hashes = await pipe.execute()
+        return [_quarantined(h) for h in hashes if h]
+
+    async def quarantine_take(self, ids: list[str] | None) -> list[Quarantined]:
+        args = [self.h_q, "1" if ids is None else "0", "take", *(ids or [])]
+        rows = await self.s["QUARANTINE_TAKE"](keys=[self.k_quarantine], args=args)
+        taken = [_quarantined(_hash(flat)) for flat in rows if flat]
+        return sorted(taken, key=lambda q: (q.at, q.quarantine_id))
+
+    async def quarantine_purge(self, ids: list[str] | None) -> int:
+        args = [self.h_q, "1" if ids is None else "0", "purge", *(ids or [])]
+        return int(await self.s["QUARANTINE_TAKE"](keys=[self.k_quarantine], args=args))
+
+    async def quarantine_depth(self) -> int:
+        return int(await self.r.zcard(self.k_quarantine))
+
+    # backup: a logical dump (DUMP + PTTL of every key under our prefix) rather than BGSAVE:
+    # it needs no access to the server's disk (Redis often runs on another host or container),
+    # holds only the gateway's keys (not other tenants' of a shared Redis), and restores into
+    # a running server with RESTORE instead of a stop / copy RDB / start cycle.
+    async def backup(self, path: str) -> str:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(f"{path}.part")
+        with tmp.open("w", encoding="utf-8") as out:
+            out.write(json.dumps({"format": BACKUP_FORMAT, "prefix": self.prefix}) + "\n")
+            async for key in self.r.scan_iter(match=f"{self.prefix}:*", count=500):
+                dump, ttl = await self.r.dump(key), await self.r.pttl(key)
+                if dump is None:  # expired between SCAN and DUMP
+                    continue
+                line = {"key": _b64(key), "ttl_ms": max(0, int(ttl)), "dump": _b64(dump)}
+                out.write(json.dumps(line) + "\n")
+        tmp.replace(path)  # a snapshot is either whole or absent
+        return path
+
+    async def restore(self, path: str) -> None:
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+            head = json.loads(lines[0]) if lines else {}
+            records = [json.loads(line) for line in lines[1:] if line]
+        except FileNotFoundError:
+            raise SnapshotError(f"no Redis snapshot at {path}") from None
+        except (ValueError, UnicodeDecodeError):
+            head, records = {}, []
+        if not isinstance(head, dict) or head.get("format") != BACKUP_FORMAT:
+            raise SnapshotError(
+                f"{path} is not a gateway Redis snapshot (first line must name {BACKUP_FORMAT})"
+            )
+        current = [k async for k in self.r.scan_iter(match=f"{self.prefix}:*", count=500)]
+        # one MULTI: the store goes from its current state to the snapshot's in one step
+        async with self.r.pipeline(transaction=True) as pipe:
+            if current:
+                pipe.delete(*current)
+            for rec in records:
+                key = base64.b64decode(rec["key"])
+                pipe.restore(key, rec["ttl_ms"], base64.b64decode(rec["dump"]), replace=True)
+            await pipe.execute()
+
+
+def _str(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _hash(flat: list[bytes]) -> dict[str, bytes]:
+    """A Lua HGETALL reply (flat list) as a dict with str field names."""
+    return {flat[i].decode(): flat[i + 1] for i in range(0, len(flat), 2)}
+
+
+def _fields(flat: list[bytes]) -> dict[str, Any]:
+    return dict(_hash(flat))
+
+
+def _quarantined(h: dict[Any, bytes]) -> Quarantined:
+    row = {(k.decode() if isinstance(k, bytes) else k): v for k, v in h.items()}
+    return Quarantined(
+        quarantine_id=row["quarantine_id"].decode(),
+        channel=row["channel"].decode(),
+        reason=row["reason"].decode(),
+        raw=row["raw"],
+        correlation_id=row["correlation_id"].decode(),
+        at=float(row["at"]),
+        detail=json.loads(row["detail"]),
+    )

@@ -1,0 +1,166 @@
+"""Lua scripts of the Redis store: each multi-key change runs atomically inside Redis.
+
+A script runs alone on the server (no other command interleaves), which is what makes a claim
+safe when several gateway processes share one Redis: an item moves from ``due`` to
+``inflight`` exactly once. ARGV[1] is always the key prefix of the item hashes.
+"""
+
+# KEYS: inbox "new" list, inbox "leased" zset. ARGV: hash prefix, now, limit, lease_until.
+# Events whose lease ended (their worker died) come first, then new ones in arrival order
+# (LPUSH on put, RPOP here); every claimed event sits in "leased" scored by its lease end.
+INBOX_CLAIM = """
+local limit = tonumber(ARGV[3])
+local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, limit)
+while #ids < limit do
+  local id = redis.call('RPOP', KEYS[1])
+  if not id then break end
+  ids[#ids + 1] = id
+end
+local out = {}
+for _, id in ipairs(ids) do
+  local h = ARGV[1] .. id
+  if redis.call('EXISTS', h) == 1 then
+    redis.call('ZADD', KEYS[2], ARGV[4], id)
+    redis.call('HINCRBY', h, 'attempts', 1)
+    out[#out + 1] = redis.call('HGETALL', h)
+  else
+    redis.call('ZREM', KEYS[2], id)
+  end
+end
+return out
+"""
+
+# KEYS: item hash, due zset. ARGV: unused prefix, next_attempt_at, key, field/value pairs...
+# EXISTS then HSET inside one script: the key is unique for ever (sent or dead alike).
+OUTBOX_PUT = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
+# KEYS: due zset, inflight zset. ARGV: hash prefix, now, limit, lease_until.
+OUTBOX_CLAIM = """
+local keys = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+local out = {}
+for _, key in ipairs(keys) do
+  redis.call('ZREM', KEYS[1], key)
+  local h = ARGV[1] .. key
+  if redis.call('HGET', h, 'state') == 'pending' then
+    redis.call('ZADD', KEYS[2], ARGV[4], key)
+    redis.call('HSET', h, 'state', 'inflight')
+    redis.call('HINCRBY', h, 'attempts', 1)
+    out[#out + 1] = redis.call('HGETALL', h)
+  end
+end
+return out
+"""
+
+# KEYS: due, inflight, dlq zsets. ARGV: hash prefix, key, answer json.
+# Unconditional: Graph's answer proves the send, even if recovery had dead-lettered the item.
+OUTBOX_SENT = """
+local h = ARGV[1] .. ARGV[2]
+if redis.call('EXISTS', h) == 0 then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[2])
+redis.call('HSET', h, 'state', 'sent', 'answer', ARGV[3])
+redis.call('HDEL', h, 'dead_reason', 'dead_replayable', 'dead_at')
+return 1
+"""
+
+# KEYS: due, inflight zsets. ARGV: hash prefix, key, next_attempt_at, error.
+OUTBOX_RETRY = """
+local h = ARGV[1] .. ARGV[2]
+if redis.call('HGET', h, 'state') ~= 'inflight' then return 0 end
+redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
+redis.call('HSET', h, 'state', 'pending', 'next_attempt_at', ARGV[3], 'last_error', ARGV[4])
+return 1
+"""
+
+# KEYS: inflight, dlq zsets. ARGV: hash prefix, now, reason.
+OUTBOX_RECOVER = """
+local keys = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+local out = {}
+for _, key in ipairs(keys) do
+  redis.call('ZREM', KEYS[1], key)
+  local h = ARGV[1] .. key
+  if redis.call('HGET', h, 'state') == 'inflight' then
+    redis.call('HSET', h, 'state', 'dead', 'dead_reason', ARGV[3], 'dead_replayable', '0',
+               'dead_at', ARGV[2])
+    redis.call('ZADD', KEYS[2], ARGV[2], key)
+    out[#out + 1] = redis.call('HGETALL', h)
+  end
+end
+return out
+"""
+
+# KEYS: due, inflight, dlq zsets. ARGV: hash prefix, key, reason, replayable, dead_at,
+# attempts, last_error.
+DLQ_PUT = """
+local h = ARGV[1] .. ARGV[2]
+if redis.call('EXISTS', h) == 0 then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('HSET', h, 'state', 'dead', 'dead_reason', ARGV[3], 'dead_replayable', ARGV[4],
+           'dead_at', ARGV[5], 'attempts', ARGV[6], 'last_error', ARGV[7])
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[2])
+return 1
+"""
+
+# KEYS: dlq, due zsets. ARGV: hash prefix, now, force ('1'/'0'), all ('1'/'0'), keys...
+DLQ_REPLAY = """
+local keys = {}
+if ARGV[4] == '1' then keys = redis.call('ZRANGE', KEYS[1], 0, -1)
+else for i = 5, #ARGV do keys[#keys + 1] = ARGV[i] end end
+local out = {}
+for _, key in ipairs(keys) do
+  local h = ARGV[1] .. key
+  if redis.call('ZSCORE', KEYS[1], key)
+     and (ARGV[3] == '1' or redis.call('HGET', h, 'dead_replayable') == '1') then
+    redis.call('ZREM', KEYS[1], key)
+    redis.call('HSET', h, 'state', 'pending', 'attempts', '0', 'next_attempt_at', ARGV[2])
+    redis.call('HDEL', h, 'dead_reason', 'dead_replayable', 'dead_at')
+    redis.call('ZADD', KEYS[2], ARGV[2], key)
+    out[#out + 1] = key
+  end
+end
+return out
+"""
+
+# KEYS: dlq zset. ARGV: hash prefix, all ('1'/'0'), keys...
+# The hash stays (state "purged") so the key can never be queued again.
+DLQ_PURGE = """
+local keys = {}
+if ARGV[2] == '1' then keys = redis.call('ZRANGE', KEYS[1], 0, -1)
+else for i = 3, #ARGV do keys[#keys + 1] = ARGV[i] end end
+local n = 0
+for _, key in ipairs(keys) do
+  if redis.call('ZREM', KEYS[1], key) == 1 then
+    redis.call('HSET', ARGV[1] .. key, 'state', 'purged')
+    n = n + 1
+  end
+end
+return n
+"""
+
+# KEYS: quarantine zset. ARGV: hash prefix, all ('1'/'0'), mode ('take'/'purge'), ids...;
+# "take" returns the removed hashes, "purge" only their count.
+QUARANTINE_TAKE = """
+local ids = {}
+if ARGV[2] == '1' then ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+else for i = 4, #ARGV do ids[#ids + 1] = ARGV[i] end end
+local out = {}
+local n = 0
+for _, id in ipairs(ids) do
+  if redis.call('ZREM', KEYS[1], id) == 1 then
+    local h = ARGV[1] .. id
+    if ARGV[3] == 'take' then out[#out + 1] = redis.call('HGETALL', h) end
+    redis.call('DEL', h)
+    n = n + 1
+  end
+end
+if ARGV[3] == 'take' then return out end
+return n
+"""
