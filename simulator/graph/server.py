@@ -22,6 +22,7 @@ def uvicorn_config(
         log_level=log_level,
         access_log=False,
         lifespan="on",
+        interface="asgi3",
         timeout_graceful_shutdown=1,
     )
 

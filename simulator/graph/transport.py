@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import socket
 import struct
+from typing import cast
 
 import httpx
 from starlette.types import Receive, Send
@@ -27,7 +28,10 @@ def server_transport(send: Send) -> asyncio.Transport | None:
     """
     owner = getattr(send, "__self__", None)
     transport = getattr(owner, "transport", None)
-    return transport if isinstance(transport, asyncio.Transport) else None
+    # duck-typed: uvloop's TCPTransport is not an asyncio.Transport subclass
+    if transport is None or not hasattr(transport, "abort") or not hasattr(transport, "close"):
+        return None
+    return cast(asyncio.Transport, transport)
 
 
 async def reset(send: Send) -> None:
@@ -40,6 +44,7 @@ async def reset(send: Send) -> None:
         # linger on with timeout 0: close() sends RST instead of FIN
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     transport.abort()
+    await _quiet_end(send)
 
 
 async def no_answer(send: Send, receive: Receive, hold: float) -> None:
@@ -56,3 +61,13 @@ async def no_answer(send: Send, receive: Receive, hold: float) -> None:
     transport = server_transport(send)
     if transport is not None:
         transport.close()  # never answer, even after hold: close instead
+    await _quiet_end(send)
+
+
+async def _quiet_end(send: Send) -> None:
+    """uvicorn drops messages sent on a closed connection; sending one keeps it from logging
+    "ASGI callable returned without starting response" for this deliberate silence."""
+    await asyncio.sleep(0.01)  # let the server notice the closed connection
+    with contextlib.suppress(Exception):
+        await send({"type": "http.response.start", "status": 504, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
