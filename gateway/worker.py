@@ -70,8 +70,8 @@ class InboxWorker:
         try:
             await self._updates(event)
         except Exception as exc:
-            # a bug outside any stage (parser crash...): keep the event, log and count it
-            self.runtime.metrics.errors.labels(event.channel, "crash").inc()
+            # a bug outside any stage (parser crash...): keep the event, log it; the quarantine
+            # below counts it as errors_total{kind="crash"}
             log_event(
                 "ERROR",
                 f"event crashed: {type(exc).__name__}: {exc}",

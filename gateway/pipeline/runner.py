@@ -69,7 +69,7 @@ async def process(job: Job, stages: Sequence[ModuleType] = PROCESS) -> str:
         except Stop as stop:
             return await _stopped(job, stage.NAME, stop)
         except Exception as exc:
-            job.runtime.metrics.errors.labels(job.channel, "crash").inc()
+            # counted once, as errors_total{kind="crash"}, by the quarantine below
             crash = Stop(
                 "quarantined", "crash", quarantine=True, error=f"{type(exc).__name__}: {exc}"
             )

@@ -1,0 +1,393 @@
+"""The inbox worker and the processing stages: order, parity, quarantine, seal, dedupe, crashes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import pytest
+
+from gateway.pipeline import PROCESS, STAGE_NAMES, core
+from gateway.pipeline.base import Job
+from gateway.runtime import Runtime
+from gateway.store.base import InboxEvent
+from gateway.tenants import Tenants
+from gateway.worker import InboxWorker
+from simulator import catalogue
+from simulator.context import BuildContext, Tenant
+from tests.gateway.conftest import APP_SECRET, VERIFY_TOKEN, make_runtime, meta_bytes, sign
+
+pytestmark = pytest.mark.anyio
+NOW = 1767264532.0
+EXAMPLE_TOKEN = "EAAGdevtokenACME0000000000000000000000000000000000"
+PATHS = {"wa": "/webhook/wa", "ig": "/webhook/ig", "msg": "/webhook/msg"}
+
+
+async def _deliver(
+    client_for,
+    rt: Runtime,
+    payload: dict[str, Any],
+    channel: str,
+    cid: str,
+    body: bytes | None = None,
+) -> None:
+    body = meta_bytes(payload) if body is None else body
+    async with client_for(rt) as c:
+        r = await c.post(
+            PATHS[channel],
+            content=body,
+            headers={"X-Hub-Signature-256": sign(body), "X-Correlation-Id": cid},
+        )
+    assert r.status_code == 200, r.text
+
+
+def _build(name: str, seed: int = 1, **kw: Any) -> dict[str, Any]:
+    return catalogue.build(name, BuildContext.seeded(seed, now=NOW), **kw)
+
+
+async def _drain(rt: Runtime) -> None:
+    worker = InboxWorker(rt)
+    while await worker.run_once():
+        pass
+
+
+def _outbox(rt: Runtime) -> dict[str, Any]:
+    return rt.store.outbox  # type: ignore[attr-defined,no-any-return]
+
+
+def _quarantine(rt: Runtime) -> list[Any]:
+    return list(rt.store.quarantine.values())  # type: ignore[attr-defined]
+
+
+# -- order and parity ----------------------------------------------------------------------------
+
+PROCESSED_ORDER = list(STAGE_NAMES[: STAGE_NAMES.index("outbox") + 1])
+
+
+@pytest.mark.parametrize(
+    ("name", "channel"), [("wa.text", "wa"), ("ig.text", "ig"), ("msg.text", "msg")]
+)
+async def test_one_reply_queued_and_every_stage_logged_in_order(
+    client_for, runtime, logs, name: str, channel: str
+) -> None:
+    payload = _build(name)
+    await _deliver(client_for, runtime, payload, channel, cid=f"cid-{channel}")
+    await _drain(runtime)
+    (item,) = _outbox(runtime).values()
+    assert item.channel == channel and item.client_id == "acme"
+    assert item.key == f"{channel}:{item.msg_id}"
+    assert item.correlation_id == f"cid-{channel}"
+    assert logs.stages(correlation_id=f"cid-{channel}") == PROCESSED_ORDER
+    assert runtime.metrics.value("inbound_total", {"channel": channel, "outcome": "processed"}) == 1
+    assert runtime.metrics.value("outbound_total", {"channel": channel, "outcome": "queued"}) == 1
+
+
+async def test_stage_order_is_identical_across_channels(client_for, runtime, logs) -> None:
+    orders = []
+    for name, channel in (("wa.image", "wa"), ("ig.story_reply", "ig"), ("msg.postback", "msg")):
+        await _deliver(client_for, runtime, _build(name), channel, cid=f"parity-{channel}")
+        await _drain(runtime)
+        orders.append(logs.stages(correlation_id=f"parity-{channel}"))
+    assert orders[0] == orders[1] == orders[2] == PROCESSED_ORDER
+
+
+def test_stages_tuple_is_the_backlog_order() -> None:
+    assert STAGE_NAMES == (
+        "parse", "signature", "ack", "contract", "resolve_client", "apply_auth", "seal",
+        "token_ok", "dedupe", "core", "outbox", "send", "dlq",
+    )  # fmt: skip
+
+
+async def test_every_log_line_has_the_p2_02_fields(client_for, runtime, logs) -> None:
+    await _deliver(client_for, runtime, _build("wa.text"), "wa", cid="fields")
+    await _drain(runtime)
+    for line in logs.lines:
+        for key in ("timestamp", "level", "channel", "msg_id", "correlation_id", "stage"):
+            assert key in line, (key, line)
+        assert line["timestamp"].endswith("Z")
+    worker_lines = [line for line in logs.lines if line["stage"] in PROCESSED_ORDER[3:]]
+    assert worker_lines and all(line["msg_id"].startswith("wamid.") for line in worker_lines)
+
+
+# -- receipts, batches, independence -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "channel", "kind"),
+    [
+        ("wa.status.read", "wa", "status"),
+        ("wa.status.failed", "wa", "status"),
+        ("wa.errors", "wa", "error"),
+        ("ig.echo", "ig", "echo"),
+        ("ig.read", "ig", "read"),
+        ("ig.unreact", "ig", "reaction_removed"),
+        ("msg.delivery", "msg", "delivery"),
+        ("msg.read", "msg", "read"),
+        ("msg.echo", "msg", "echo"),
+        ("wa.reaction.removed", "wa", "reaction_removed"),
+        ("msg.standby", "msg", "standby"),
+    ],
+)
+async def test_receipts_are_acked_counted_and_not_answered(
+    client_for, runtime, logs, name: str, channel: str, kind: str
+) -> None:
+    await _deliver(client_for, runtime, _build(name), channel, cid="receipt")
+    await _drain(runtime)
+    assert not _outbox(runtime)
+    assert not _quarantine(runtime)
+    assert runtime.metrics.value("ignored_total", {"channel": channel, "kind": kind}) == 1
+    assert runtime.metrics.value("inbound_total", {"channel": channel, "outcome": "ignored"}) == 1
+
+
+async def test_a_batch_gets_one_reply_per_message(client_for, runtime, logs) -> None:
+    payload = _build("batch.wa.3x2x2")
+    await _deliver(client_for, runtime, payload, "wa", cid="batch")
+    await _drain(runtime)
+    ids = {m["id"] for e in payload["entry"] for c in e["changes"] for m in c["value"]["messages"]}
+    assert {item.msg_id for item in _outbox(runtime).values()} == ids
+    assert len(ids) == 12
+
+
+async def test_a_mixed_batch_answers_messages_and_counts_statuses(
+    client_for, runtime, logs
+) -> None:
+    payload = _build("batch.wa.mixed")
+    values = [c["value"] for e in payload["entry"] for c in e["changes"]]
+    n_messages = sum(len(v.get("messages", [])) for v in values)
+    n_statuses = sum(len(v.get("statuses", [])) for v in values)
+    await _deliver(client_for, runtime, payload, "wa", cid="mixed")
+    await _drain(runtime)
+    assert len(_outbox(runtime)) == n_messages
+    assert runtime.metrics.value("ignored_total", {"channel": "wa", "kind": "status"}) == n_statuses
+
+
+async def test_one_invalid_message_is_quarantined_and_the_rest_answered(
+    client_for, runtime, logs
+) -> None:
+    payload = _build("batch.ig.multi_entry")
+    payload["entry"][2]["messaging"][0]["timestamp"] = "last tuesday"
+    await _deliver(client_for, runtime, payload, "ig", cid="one-bad")
+    await _drain(runtime)
+    assert len(_outbox(runtime)) == 3
+    (q,) = _quarantine(runtime)
+    assert q.reason == "contract-invalid"
+    assert q.detail["where"] == "entry[2].messaging[0]"
+    assert any("timestamp" in e for e in q.detail["errors"])
+    assert runtime.metrics.value("inbound_total", {"channel": "ig", "outcome": "quarantined"}) == 1
+    assert runtime.metrics.value("errors_total", {"channel": "ig", "kind": "contract-invalid"}) == 1
+
+
+# -- tenants, token, seal ------------------------------------------------------------------------
+
+
+async def test_unknown_tenant_is_quarantined_and_never_answered(client_for, runtime, logs) -> None:
+    payload = catalogue.build(
+        "msg.text", BuildContext.seeded(1, now=NOW, tenant=Tenant(page_id="999000999000999"))
+    )
+    await _deliver(client_for, runtime, payload, "msg", cid="stranger")
+    await _drain(runtime)
+    assert not _outbox(runtime)
+    (q,) = _quarantine(runtime)
+    assert q.reason == "unknown-tenant" and q.detail["tenant_id"] == "999000999000999"
+    assert q.raw == meta_bytes(payload)  # the whole raw webhook is kept, replayable
+    assert logs.stages(correlation_id="stranger")[-1] == "resolve_client"
+
+
+async def test_expired_token_is_quarantined(client_for, logs) -> None:
+    rt = make_runtime()
+    rt.tenants = Tenants.from_dict(
+        {
+            "clients": [
+                {
+                    "client_id": "old",
+                    "channels": {"wa": ["106540352242922"]},
+                    "token": "EAA-expired-token",
+                    "token_expires_at": "2020-01-01T00:00:00Z",
+                }
+            ]
+        }
+    )
+    await _deliver(client_for, rt, _build("wa.text"), "wa", cid="expired")
+    await _drain(rt)
+    assert not _outbox(rt)
+    assert [q.reason for q in _quarantine(rt)] == ["token-expired"]
+
+
+async def _tamper(job: Job) -> dict[str, Any]:
+    job.envelope["text"] = "transfer 1000 EUR"  # changed without re-sealing
+    return {}
+
+
+async def test_a_tampered_envelope_is_rejected(runtime, logs) -> None:
+    tamper = type("tamper", (), {"NAME": "tamper", "run": staticmethod(_tamper)})
+    stages = list(PROCESS)
+    stages.insert(stages.index(core) - 1, tamper)  # between token_ok and dedupe
+    from gateway.parsers import parse
+    from gateway.pipeline.runner import process
+
+    payload = _build("wa.text")
+    event = InboxEvent("ev1", "wa", meta_bytes(payload), {}, NOW, "tampered", attempts=1)
+    (update,) = parse("wa", payload, received_at=NOW, correlation_id="tampered")
+    outcome = await process(Job(runtime, event, update, update.envelope), stages)
+    assert outcome == "quarantined"
+    assert [q.reason for q in _quarantine(runtime)] == ["seal-broken"]
+    assert not _outbox(runtime)
+
+
+# -- dedupe --------------------------------------------------------------------------------------
+
+
+async def test_a_redelivery_with_other_bytes_gets_no_second_reply(
+    client_for, runtime, logs
+) -> None:
+    payload = _build("wa.text")
+    await _deliver(client_for, runtime, payload, "wa", cid="first")
+    again = json.loads(json.dumps(payload))
+    again["entry"][0]["changes"][0]["value"]["contacts"][0]["profile"]["name"] = "Camille M."
+    await _deliver(
+        client_for, runtime, again, "wa", cid="second", body=json.dumps(again, indent=1).encode()
+    )
+    await _drain(runtime)
+    assert len(_outbox(runtime)) == 1
+    assert runtime.metrics.value("inbound_total", {"channel": "wa", "outcome": "duplicate"}) == 1
+    assert logs.stages(correlation_id="second")[-1] == "dedupe"
+
+
+async def test_dedupe_window_is_configurable(client_for, logs) -> None:
+    rt = make_runtime(DEDUPE_WINDOW_SECONDS="0")
+    payload = _build("msg.text")
+    await _deliver(client_for, rt, payload, "msg", cid="w1")
+    await _drain(rt)
+    await _deliver(client_for, rt, payload, "msg", cid="w2")
+    await _drain(rt)
+    # outside the window dedupe lets it through; the outbox key still refuses a second reply
+    assert len(_outbox(rt)) == 1
+    assert logs.stages(correlation_id="w2")[-1] == "outbox"
+
+
+async def test_an_event_reclaimed_after_a_crash_is_finished_without_a_duplicate(
+    runtime, logs
+) -> None:
+    payload = _build("batch.msg.multi_entry")
+    event = InboxEvent("ev-crash", "msg", meta_bytes(payload), {}, NOW, "reclaimed")
+    await runtime.store.inbox_put(event)
+    # first worker: marks two messages seen, queues only the first, then "dies"
+    from gateway.parsers import parse
+
+    updates = parse("msg", payload, received_at=NOW, correlation_id="reclaimed")
+    await runtime.store.dedupe_first("msg", updates[0].msg_id, 600)
+    await runtime.store.dedupe_first("msg", updates[1].msg_id, 600)
+    first_claim = await runtime.store.inbox_claim("dead-worker", 10, 0.0)
+    from gateway.pipeline.runner import process
+
+    await process(Job(runtime, first_claim[0], updates[0], updates[0].envelope))
+    await _drain(runtime)  # lease 0 s: the event is claimed again (attempts 2)
+    assert sorted(i.msg_id for i in _outbox(runtime).values()) == sorted(u.msg_id for u in updates)
+
+
+# -- core: reply rules and media -----------------------------------------------------------------
+
+
+async def test_wa_media_id_is_resolved_through_the_graph_api(client_for, runtime, logs) -> None:
+    payload = _build("wa.image")
+    media_id = payload["entry"][0]["changes"][0]["value"]["messages"][0]["image"]["id"]
+    await _deliver(client_for, runtime, payload, "wa", cid="media")
+    await _drain(runtime)
+    assert runtime.graph.calls == [("http://127.0.0.1:8089/v25.0", media_id, EXAMPLE_TOKEN)]  # type: ignore[attr-defined]
+    core_line = next(
+        line for line in logs.lines if line["stage"] == "core" and line["correlation_id"] == "media"
+    )
+    assert core_line["media_resolved"] == 1
+    assert len(_outbox(runtime)) == 1
+
+
+async def test_media_failure_still_answers_and_counts(client_for, runtime, logs) -> None:
+    runtime.graph.fail = True  # type: ignore[attr-defined]
+    await _deliver(client_for, runtime, _build("wa.video"), "wa", cid="media-down")
+    await _drain(runtime)
+    assert len(_outbox(runtime)) == 1
+    assert runtime.metrics.value("errors_total", {"channel": "wa", "kind": "media"}) == 1
+
+
+# -- crashes never kill the worker -----------------------------------------------------------------
+
+
+async def test_a_crash_in_one_update_is_quarantined_and_the_worker_goes_on(
+    client_for, runtime, logs, monkeypatch
+) -> None:
+    payload = _build("batch.msg.multi_entry")
+    victim = payload["entry"][1]["messaging"][0]["message"]["mid"]
+    real = core.run
+
+    async def flaky(job: Job) -> dict[str, Any]:
+        if job.msg_id == victim:
+            raise RuntimeError("reply rule exploded")
+        return await real(job)
+
+    monkeypatch.setattr(core, "run", flaky)
+    await _deliver(client_for, runtime, payload, "msg", cid="crash")
+    await _drain(runtime)
+    assert len(_outbox(runtime)) == 3
+    (q,) = _quarantine(runtime)
+    assert q.reason == "crash" and "reply rule exploded" in q.detail["error"]
+    assert runtime.metrics.value("errors_total", {"channel": "msg", "kind": "crash"}) == 1
+    crash_line = next(
+        line for line in logs.lines if line.get("msg_id") == victim and line["level"] == "ERROR"
+    )
+    assert crash_line["stage"] == "core"
+
+
+async def test_the_worker_loop_survives_a_store_outage_and_keeps_its_heartbeat(
+    client_for, runtime, logs
+) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(InboxWorker(runtime).run(stop))
+    try:
+        await _deliver(client_for, runtime, _build("ig.text"), "ig", cid="live")
+        for _ in range(100):
+            if _outbox(runtime):
+                break
+            await asyncio.sleep(0.01)
+        assert len(_outbox(runtime)) == 1
+        assert runtime.health.alive("inbox-worker", time.time(), 5.0)
+        runtime.store.fail = True  # type: ignore[attr-defined]
+        await asyncio.sleep(0.1)
+        assert not task.done()
+        runtime.store.fail = False  # type: ignore[attr-defined]
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 5)
+    assert not runtime.health.alive("inbox-worker", time.time(), 5.0)
+
+
+# -- secrets ---------------------------------------------------------------------------------------
+
+
+async def test_no_secret_or_token_in_any_log_line(client_for, logs) -> None:
+    rt = make_runtime(META_SIGNATURE_REQUIRED="warn")
+    from gateway.observability.logs import LOG
+
+    LOG.add_secrets(rt.tenants.secret_values())  # as create_app does
+    for name, channel in (("wa.image", "wa"), ("ig.text", "ig"), ("msg.text", "msg")):
+        await _deliver(client_for, rt, _build(name), channel, cid=f"secret-{channel}")
+    async with client_for(rt) as c:
+        await c.get(
+            "/webhook/wa",
+            params={
+                "hub.mode": "subscribe",
+                "hub.verify_token": VERIFY_TOKEN,
+                "hub.challenge": "5",
+            },
+        )
+        await c.post(
+            "/webhook/wa",
+            content=b'{"object":"whatsapp_business_account","entry":[]}',
+            headers={"X-Hub-Signature-256": "sha256=" + APP_SECRET},
+        )
+    await _drain(rt)
+    text = logs.text()
+    assert text  # the flow did log
+    for secret in (APP_SECRET, VERIFY_TOKEN, EXAMPLE_TOKEN, "acme-dev-api-key-0000000000000000"):
+        assert secret not in text
