@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import parse_qsl
 from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import Headers, UploadFile
@@ -25,6 +26,9 @@ LOOKASIDE = "https://lookaside.fbsbx.com"
 async def _form(req: Incoming) -> tuple[dict[str, Any], bytes]:
     """The multipart form as a dict (the file described, not inlined) and the file bytes."""
     content_type = req.headers.get("content-type", "")
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        # a form without its file part: let validation name the missing file
+        return dict(parse_qsl(req.body.decode("latin-1"), keep_blank_values=True)), b""
     if not content_type.startswith("multipart/form-data"):
         raise invalid_parameter(
             f"Media upload needs multipart/form-data, got {content_type or 'no content type'}.",
