@@ -1,0 +1,88 @@
+"""`metasim-gateway serve` as a real uvicorn process: health, handshake, signed POST, clean stop."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.net import free_port, wait_listening
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "process-test-secret-0123456789"
+
+
+@pytest.fixture
+def gateway_process(tmp_path: Path):
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("META_", "GATEWAY_"))},
+        "META_APP_SECRET": SECRET,
+        "META_VERIFY_TOKEN": "process-verify",
+        "META_SIGNATURE_REQUIRED": "enforce",
+        "GATEWAY_STORE": f"sqlite:///{tmp_path / 'gw.db'}",
+        "GATEWAY_CLIENTS_FILE": str(ROOT / "examples" / "clients.json"),
+        "GATEWAY_PORT": str(port),
+        "LOG_FILE": str(tmp_path / "gateway.log"),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        try:
+            wait_listening(port, timeout=30)
+        except TimeoutError:
+            proc.kill()
+            raise AssertionError(f"gateway did not start: {proc.communicate()[1].decode()[-2000:]}") from None
+        yield port, tmp_path / "gateway.log"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.slow
+def test_real_process_acks_a_signed_webhook_and_refuses_an_unsigned_one(gateway_process) -> None:
+    port, log_file = gateway_process
+    base = f"http://127.0.0.1:{port}"
+    body = b'{"object":"page","entry":[{"id":"112233445566778","time":1458692752478,"messaging":[{"sender":{"id":"1254477777772919"},"recipient":{"id":"112233445566778"},"timestamp":1458692752478,"message":{"mid":"m_process_1","text":"hello"}}]}]}'
+    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    with httpx.Client(base_url=base, timeout=10) as c:
+        assert c.get("/health").text == "OK"
+        hs = c.get(
+            "/webhook/msg",
+            params={
+                "hub.mode": "subscribe",
+                "hub.verify_token": "process-verify",
+                "hub.challenge": "42",
+            },
+        )
+        assert (hs.status_code, hs.text) == (200, "42")
+        assert (
+            c.post(
+                "/webhook/msg", content=body, headers={"X-Hub-Signature-256": signature}
+            ).status_code
+            == 200
+        )
+        assert c.post("/webhook/msg", content=body).status_code == 401
+        assert c.get("/ready").status_code == 200
+        assert "inbound_total" in c.get("/metrics").text
+    text = log_file.read_text()
+    assert (
+        "META_SIGNATURE_REQUIRED" not in text or "enforce" in text
+    )  # no startup warning in enforce
+    assert SECRET not in text
