@@ -45,6 +45,15 @@ def pretty(text: str) -> str:
         return text
 
 
+def short_error(text: str) -> str:
+    """The ``E`` lines of a pytest failure (the message), else its last line."""
+    lines = [ln[1:].strip() for ln in text.splitlines() if ln.startswith("E ")]
+    if lines:
+        return "\n".join(lines)
+    rest = [ln for ln in text.splitlines() if ln.strip()]
+    return rest[-1] if rest else text
+
+
 def _matrix(scenarios: list[ScenarioResult]) -> dict[str, Any]:
     sections = sorted({s.section or "—" for s in scenarios}, key=_section_key)
     channels = [*CHANNELS, NO_CHANNEL]
@@ -120,6 +129,7 @@ def _environment() -> Environment:
     )
     env.filters["anchor"] = anchor
     env.filters["pretty"] = pretty
+    env.filters["short_error"] = short_error
     env.filters["label"] = lambda outcome: outcome.replace("_", " ")
     env.filters["tojson_compact"] = lambda v: json.dumps(v, ensure_ascii=False)
     return env

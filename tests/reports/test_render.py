@@ -177,3 +177,12 @@ def test_cli_renders_and_reports_missing_results(tmp_path: Path) -> None:
                          capture_output=True, text=True, check=False)  # fmt: skip
     assert bad.returncode == 2
     assert "no results; run the suite with --metasim-report" in bad.stderr
+
+
+def test_a_failure_without_a_failing_step_shows_its_message(tmp_path: Path) -> None:
+    error = "error in setup:\n    def _broken(request):\n>       raise RuntimeError('x')\nE       RuntimeError: the gateway did not start\n\nconftest.py:9: RuntimeError"
+    s = scenario("features/test_t14.py::test_backup", "failed", id="T14.07", error=error)
+    results([s]).write(tmp_path / "results.json")
+    html = render(tmp_path).read_text(encoding="utf-8")
+    assert '<pre class="err">RuntimeError: the gateway did not start</pre>' in html
+    assert '<summary>traceback</summary><pre class="err traceback">error in setup:' in html

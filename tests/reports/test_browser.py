@@ -1,0 +1,105 @@
+"""The report in a real browser: ticket table, channel filter, a failing scenario's evidence."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.reports.browser import ARGS, ROOT, ensure_chromium
+from tests.reports.synthetic import write_suite
+
+pytest_plugins = ["pytester"]
+SHOTS = ROOT / "reports" / "out" / "screenshots"
+
+
+@pytest.fixture
+def report(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A report whose run has a deliberately failing scenario (T2.06), after an all-green run.
+
+    The synthetic suite stands in for the mutant gateways of the acceptance suite: its T2.06
+    step fails unless SYNTHETIC_FIXED=1, so the second run shows a newly failing scenario.
+    """
+    write_suite(pytester)
+    monkeypatch.setenv("SYNTHETIC_FIXED", "1")
+    pytester.runpytest("--metasim-report", "out")
+    monkeypatch.delenv("SYNTHETIC_FIXED")
+    pytester.runpytest("--metasim-report", "out")
+    return pytester.path / "out" / "index.html"
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    chromium = ensure_chromium()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), args=ARGS)
+        try:
+            yield browser.new_page(viewport={"width": 1280, "height": 900})
+        finally:
+            browser.close()
+
+
+def visible_ids(page: Any) -> list[str]:
+    return page.locator("details.scenario:visible .sid").all_inner_texts()
+
+
+def test_report_in_chromium(report: Path, page: Any) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    fetched: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("request", lambda req: fetched.append(req.url))
+    started = time.perf_counter()
+    page.goto(report.as_uri(), wait_until="load")
+    opened_s = time.perf_counter() - started
+    page.screenshot(path=str(SHOTS / "report-top.png"))
+    assert fetched == [report.as_uri()]  # the page itself and nothing else: works offline
+    print(f"report {report.stat().st_size} bytes opened in {opened_s:.3f} s")
+
+    # the ticket table, recomputed
+    def status(ticket: str) -> str:
+        return page.locator(f'#ticket-table tr[data-ticket="{ticket}"] td.status').inner_text()
+
+    assert status("P1-02") == "failing"  # T2.06 fails
+    assert status("P0-01") == "failing"
+    assert status("P1-04") == "untested"  # its only scenario is not applicable
+    assert status("P2-05") == "untested"  # its only scenario was skipped
+    assert status("P0-04") == "untested"
+    chips = page.locator('#ticket-table tr[data-ticket="P0-01"] a.chip').all_inner_texts()
+    assert chips == ["T2.01·ig", "T2.01·wa", "T2.06·wa", "T2.09·msg"]
+    assert page.locator("ul.newly-failing li").all_inner_texts()[0].startswith("T2.06")
+
+    # filter by channel
+    page.select_option("#f-channel", "ig")
+    assert visible_ids(page) == ["T2.01"]
+    assert page.locator("#shown").inner_text() == "1 of 9 shown"
+    page.screenshot(path=str(SHOTS / "report-filter-ig.png"), full_page=True)
+    page.select_option("#f-channel", "wa")
+    page.select_option("#f-outcome", "failed")
+    assert visible_ids(page) == ["T2.06"]  # T14.07 fails too, but has no channel
+    page.click("#f-reset")
+    assert page.locator("#shown").inner_text() == "9 of 9 shown"
+
+    # the failing scenario, opened from its chip in the ticket table: payload and Graph calls
+    page.click('#ticket-table tr[data-ticket="P1-02"] a.chip')
+    failing = page.locator("details.scenario.outcome-failed", has_text="A status update")
+    assert failing.get_attribute("open") is not None
+    body = failing.locator("pre.body-bytes").inner_text()
+    assert body.startswith('{"object":"whatsapp_business_account"') and "caf\\u00e9 \\/" in body
+    assert "http://127.0.0.1:9/webhook/wa" in failing.inner_text()
+    graph = failing.locator("pre.graph-call").inner_text()
+    assert '"path": "/v23.0/106540352242922/messages"' in graph and '"status": 400' in graph
+    assert "c-1" in failing.locator("pre.logs").inner_text()
+    assert "a reply was sent for a status update" in failing.locator("pre.err").first.inner_text()
+    failing.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "report-failing-scenario.png"))
+
+    # a matrix cell filters by section and channel
+    page.click('#matrix-table td[data-section="T2"][data-channel="msg"]')
+    assert visible_ids(page) == ["T2.09"]
+    assert errors == []
