@@ -53,6 +53,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
 
     sub.add_parser("preflight", help="list every configuration problem; exit 1 if any")
     commands["preflight"] = _preflight
+    from gateway import ops_cli  # backup, restore, dlq (GW-OUT)
+
+    ops_cli.register(sub, commands)
     return parser, commands
 
 
