@@ -37,3 +37,7 @@ bench: setup
 
 clean:
 	rm -rf reports/out .pytest_cache .mypy_cache .ruff_cache
+
+# ---- reports (issue 6): Allure 3 single file, from the last acceptance run's results ----------
+allure-report:
+	@scripts/allure_report.sh
