@@ -1,0 +1,120 @@
+"""`metasim graph serve` as a real process: sends, control API, reset, no answer, closed loop."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from simulator.graph import DEFAULT_TOKEN
+from tests.support.net import free_port, wait_listening
+
+from .conftest import SEND, wa_text
+from .test_callbacks import Receiver
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "b7e2f0c4d9a14e6f8a3c5d7e9f1a2b3c"
+HEADERS = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[tuple[Receiver, str]]:
+    """A gateway stand-in on a real socket, collecting status webhooks."""
+    import threading
+
+    port = free_port()
+    target = Receiver()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            target,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            interface="asgi3",
+            lifespan="off",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_listening(port)
+    yield target, f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def fake(receiver: tuple[Receiver, str]) -> Iterator[str]:
+    """The fake Graph API started through the CLI, wired to the receiver."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "simulator.cli.main",
+            "graph",
+            "serve",
+            "--port",
+            str(port),
+            "--callbacks-to",
+            receiver[1] + "/webhook/{channel}",
+            "--secret",
+            SECRET,
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_listening(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        assert proc.stdout is not None
+        banner = proc.stdout.read()
+        assert "fake Graph API on http://127.0.0.1" in banner
+
+
+def test_real_server_send_and_signed_status_webhooks(
+    fake: str, receiver: tuple[Receiver, str]
+) -> None:
+    target, _ = receiver
+    target.posts.clear()
+    answer = httpx.post(fake + SEND, json=wa_text(), headers=HEADERS)
+    assert answer.status_code == 200
+    deadline = time.monotonic() + 10
+    while len(target.posts) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(target.posts) == 3
+    for post in target.posts:
+        digest = hmac.new(SECRET.encode(), post["body"], hashlib.sha256).hexdigest()
+        assert post["headers"]["x-hub-signature-256"] == "sha256=" + digest
+        assert post["path"] == "/webhook/wa"
+    sent = httpx.get(fake + "/__metasim/callbacks/sent").json()["sent"]
+    assert [s["kinds"] for s in sent] == [["sent"], ["delivered"], ["read"]]
+
+
+def test_real_server_reset_drops_the_connection(fake: str) -> None:
+    httpx.post(fake + "/__metasim/faults", json={"action": "reset", "times": 1})
+    with pytest.raises(httpx.ReadError):
+        httpx.post(fake + SEND, json=wa_text(), headers=HEADERS)
+    assert httpx.post(fake + SEND, json=wa_text(), headers=HEADERS).status_code == 200
+
+
+def test_real_server_no_answer_lets_the_client_time_out(fake: str) -> None:
+    httpx.post(fake + "/__metasim/faults", json={"action": "no_answer", "times": 1})
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(fake + SEND, json=wa_text(), headers=HEADERS, timeout=0.5)
+    assert httpx.post(fake + SEND, json=wa_text(), headers=HEADERS).status_code == 200
+    calls = httpx.get(fake + "/__metasim/calls").json()["calls"]
+    assert [c["response"] for c in calls if c["status"] is None][-1] == "no_answer"
