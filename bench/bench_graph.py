@@ -68,8 +68,17 @@ def server(kind: str) -> Iterator[str]:
     """Start the fake (``metasim graph serve``) or the baseline as a child process."""
     port = free_port()
     if kind == "fake":
-        cmd = [sys.executable, "-m", "simulator.cli.main", "graph", "serve", "--port", str(port),
-               "--log-level", "warning"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "simulator.cli.main",
+            "graph",
+            "serve",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ]
     else:
         cmd = [sys.executable, "-m", "bench.bench_graph", "--serve-bare", str(port)]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
@@ -90,17 +99,17 @@ def check_answer(url: str) -> None:
 
 def run_wrk(url: str, seconds: float, connections: int) -> tuple[float, int]:
     """Requests/s and non-2xx count measured by wrk."""
-    script = (
-        'wrk.method = "POST"\n'
-        f"wrk.body = {json.dumps(json.dumps(BODY))}\n"
-        + "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in HEADERS.items())
+    script = f'wrk.method = "POST"\nwrk.body = {json.dumps(json.dumps(BODY))}\n' + "".join(
+        f'wrk.headers["{k}"] = "{v}"\n' for k, v in HEADERS.items()
     )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
     try:
         out = subprocess.run(
             ["wrk", "-t1", f"-c{connections}", f"-d{int(seconds)}s", "-s", f.name, url + PATH],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     finally:
         os.unlink(f.name)
@@ -156,6 +165,11 @@ def main() -> None:
     print(f"fake Graph API (metasim graph serve): {fake:,.0f} sends/s ({fake_bad} non-2xx)")
     print(f"bare Starlette fixed JSON:            {bare:,.0f} req/s ({bare_bad} non-2xx)")
     print(f"ratio fake / bare: {fake / bare:.2f}")
+    if client == "httpx":
+        print(
+            "note: the httpx client saturates long before either server; install wrk for "
+            "figures that measure the servers (apt-get install wrk)"
+        )
 
 
 if __name__ == "__main__":
