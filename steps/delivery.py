@@ -10,7 +10,7 @@ from reports import evidence
 from simulator import catalogue
 from simulator.overrides import apply_overrides
 from simulator.signing_defects import signed
-from steps.samples import TEXT_PATH, TIMESTAMP_PATH
+from steps.samples import TEXT_PATH, TIMESTAMP_PATH, inbound
 from steps.vocabulary import CHANNEL, DIALECT, REDELIVERY, TENANT
 from steps.world import World
 
@@ -20,10 +20,12 @@ def _build(world: World, event: str, overrides: dict[str, object] | None = None)
     world.ctx.tenant = world.build_tenant(world.tenant)
     world.event, world.channel = event, entry.channel
     world.payload = catalogue.build(event, world.ctx, dialect=world.dialect, overrides=overrides)
+    world.senders.update(m.sender for m in inbound(world.payload))
     evidence.exercised(event_name=event, dialect=world.dialect, channel=entry.channel)
 
 
 @given(parsers.parse('a "{event}" sample'))
+@when(parsers.parse('a "{event}" sample'))
 def a_sample(world: World, event: str) -> None:
     """Build a fresh catalogue sample (ids, sender, time refreshed) for the primary tenant."""
     _build(world, event)
@@ -37,6 +39,7 @@ def a_sample_in_dialect(world: World, event: str, dialect: str) -> None:
 
 
 @given(parsers.parse('a "{event}" sample addressed to the {tenant} tenant'))
+@when(parsers.parse('a "{event}" sample addressed to the {tenant} tenant'))
 def a_sample_for_tenant(world: World, event: str, tenant: str) -> None:
     """Build a sample addressed to another configured tenant (secondary, expired, unknown)."""
     world.tenant = TENANT(tenant)
@@ -44,6 +47,7 @@ def a_sample_for_tenant(world: World, event: str, tenant: str) -> None:
 
 
 @given(parsers.parse('a "{event}" sample with:'))
+@when(parsers.parse('a "{event}" sample with:'))
 def a_sample_with(world: World, event: str, datatable: list[list[str]]) -> None:
     """Build a sample, then set fields: a table of path | value (JSON values allowed)."""
     _build(world, event, overrides=_table_overrides(datatable))

@@ -65,3 +65,47 @@ def restart(world: World) -> None:
     """Stop and start the gateway with its current settings (the store is kept)."""
     world.target.require("restart")
     world.target.restart()
+
+
+def _settings_table(datatable: list[list[str]]) -> dict[str, str | None]:
+    header, *rows = datatable
+    if [h.strip().lower() for h in header] != ["name", "value"]:
+        raise AssertionError(f"the table needs the header | name | value |, got {header}")
+    return {n: (None if v == "(unset)" else v) for n, v in rows}
+
+
+@when("the gateway is started with settings:")
+def start_with(world: World, datatable: list[list[str]]) -> None:
+    """Restart the gateway with these env vars, noting whether it refused to start and why."""
+    world.notes["start_error"] = world.target.try_configure(_settings_table(datatable))
+
+
+@then("the gateway refuses to start, naming:")
+def refuses_to_start(world: World, datatable: list[list[str]]) -> None:
+    """The gateway did not come up, and its error names every one of these settings."""
+    error = world.notes.get("start_error")
+    assert error, "the gateway started although its configuration is invalid"
+    missing = [row[0] for row in datatable[1:] if row[0] not in error]
+    assert not missing, f"the startup error does not name {missing}:\n{error}"
+
+
+@when("preflight runs with settings:")
+def preflight(world: World, datatable: list[list[str]]) -> None:
+    """Run the gateway's preflight check with these env vars on top of the suite's."""
+    world.notes["preflight"] = world.target.preflight(_settings_table(datatable))
+
+
+@then(parsers.parse("preflight exits with {code:d}, naming:"))
+def preflight_names(world: World, code: int, datatable: list[list[str]]) -> None:
+    """Preflight's exit code is this, and its output names every one of these settings."""
+    got_code, output = world.notes["preflight"]
+    assert got_code == code, f"preflight exited {got_code}, expected {code}:\n{output}"
+    missing = [row[0] for row in datatable[1:] if row[0] not in output]
+    assert not missing, f"preflight output does not name {missing}:\n{output}"
+
+
+@then(parsers.parse("preflight exits with {code:d}"))
+def preflight_exit(world: World, code: int) -> None:
+    """Preflight's exit code is this."""
+    got_code, output = world.notes["preflight"]
+    assert got_code == code, f"preflight exited {got_code}, expected {code}:\n{output}"

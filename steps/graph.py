@@ -8,6 +8,7 @@ from typing import Any
 from pytest_bdd import given, parsers, then
 
 from reports import evidence
+from simulator.graph.errors import entry
 from simulator.graph.recorder import RecordedCall
 from steps.poll import eventually, stays
 from steps.samples import first, inbound
@@ -20,11 +21,12 @@ REPLY_TIMEOUT = 5.0
 
 def replies(world: World, count: int) -> list[RecordedCall]:
     """Wait until ``count`` sends are seen, then check no more arrive during the settle window."""
-    graph = world.target.graph
-    seen = eventually(graph.sends, lambda calls: len(calls) >= count, timeout=REPLY_TIMEOUT)
-    if len(seen) == count:
+    seen = eventually(world.sends, lambda calls: len(calls) >= count, timeout=REPLY_TIMEOUT)
+    # one settle window per scenario and count: later checks of the same replies reuse it
+    if len(seen) == count and world.notes.get("settled") != count:
         window = world.target.config.settle_seconds
-        seen = stays(graph.sends, lambda calls: len(calls) <= count, window=window)
+        seen = stays(world.sends, lambda calls: len(calls) <= count, window=window)
+        world.notes["settled"] = len(seen)
     evidence.record_graph_calls(c.to_dict() for c in seen)
     return seen
 
@@ -76,7 +78,7 @@ def one_reply_each(world: World) -> None:
 @then("every reply is accepted by the fake Graph API")
 def accepted(world: World) -> None:
     """Every send so far validated against the Graph schema, token and version (HTTP 200)."""
-    sends = world.target.graph.sends()
+    sends = world.sends()
     assert sends, "no send reached the fake Graph API"
     bad = [c for c in sends if c.status != 200]
     detail = "; ".join(f"#{c.seq} {c.status} {c.response}" for c in bad)
@@ -109,6 +111,7 @@ def fail_next(world: World, fault: str, times: int = 1) -> None:
     """Answer the next sends with a Graph error: temporary outage, rate limit, expired token ..."""
     name = GRAPH_FAULT(fault)
     world.target.graph.fail(name, times=times)
+    world.notes["retry_after"] = entry(FAULT_CODES[name]).retry_after
     evidence.exercised(graph_error_code=FAULT_CODES[name])
 
 
@@ -123,10 +126,9 @@ def fail_always(world: World, fault: str) -> None:
 @then(parsers.parse("the fake Graph API sees {count:d} send attempts"))
 def attempts(world: World, count: int) -> None:
     """This many send requests arrive in total, failed ones included."""
-    graph = world.target.graph
-    seen = eventually(graph.sends, lambda calls: len(calls) >= count, timeout=REPLY_TIMEOUT)
+    seen = eventually(world.sends, lambda calls: len(calls) >= count, timeout=REPLY_TIMEOUT)
     seen = stays(
-        graph.sends, lambda calls: len(calls) <= count, window=world.target.config.settle_seconds
+        world.sends, lambda calls: len(calls) <= count, window=world.target.config.settle_seconds
     )
     evidence.record_graph_calls(c.to_dict() for c in seen)
     assert len(seen) == count, f"expected {count} send attempts, saw {len(seen)}: {_describe(seen)}"
@@ -160,3 +162,29 @@ def reply_text_one_of(world: World, datatable: list[list[str]]) -> None:
     allowed = [row[0] for row in datatable[1:]]
     got = _text(call.body)
     assert got in allowed, f"reply text was {got!r}, expected one of {allowed}"
+
+
+@then(parsers.parse('the reply is posted to Graph API version "{version}"'))
+def graph_version(world: World, version: str) -> None:
+    """The one reply's URL path starts with this Graph API version (e.g. v25.0)."""
+    call = replies(world, 1)[-1]
+    assert call.path.startswith(f"/{version}/"), f"reply posted to {call.path}"
+
+
+@then("the fake Graph API sees a media lookup for the sample's media id")
+def media_lookup(world: World) -> None:
+    """The gateway asked Graph for the URL of the WhatsApp media id the sample carries."""
+    media_id = _media_id(world.require_payload())
+    graph = world.target.graph
+    calls = eventually(
+        lambda: [c for c in graph.calls(method="GET") if media_id in c.path],
+        bool,
+        timeout=REPLY_TIMEOUT,
+    )
+    evidence.record_graph_calls(c.to_dict() for c in calls)
+    assert calls, f"no GET /{media_id} reached the fake Graph API"
+
+
+def _media_id(payload: dict[str, Any]) -> str:
+    message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    return str(message[message["type"]]["id"])

@@ -1,1 +1,82 @@
-"""Outbox steps: retries, the dead-letter queue and its replay (T9, P1-06)."""
+"""Outbox steps: retries, Retry-After, the dead-letter queue and its replay (T9, P1-06)."""
+
+from __future__ import annotations
+
+from pytest_bdd import given, parsers, then, when
+
+from reports import evidence
+from steps.poll import eventually, stays
+from steps.world import World
+
+DLQ_TIMEOUT = 10.0
+
+
+@then(parsers.parse("the fake Graph API accepts exactly {count:d} reply"))
+@then(parsers.parse("the fake Graph API accepts exactly {count:d} replies"))
+def accepted_exactly(world: World, count: int) -> None:
+    """Exactly this many sends are accepted (2xx), whatever failed before them."""
+    seen = eventually(world.accepted, lambda c: len(c) >= count, timeout=DLQ_TIMEOUT)
+    if len(seen) == count:
+        # and none after: exactly one reply per inbound message, also under retries
+        window = world.target.config.settle_seconds
+        seen = stays(world.accepted, lambda c: len(c) <= count, window=window)
+    evidence.record_graph_calls(c.to_dict() for c in world.sends())
+    assert len(seen) == count, f"{len(seen)} sends accepted, expected {count}"
+
+
+@then("the retry waits at least the Retry-After delay")
+def honours_retry_after(world: World) -> None:
+    """The second send attempt comes no sooner than the Retry-After of the first answer."""
+    sends = eventually(world.sends, lambda c: len(c) >= 2, timeout=DLQ_TIMEOUT)
+    assert len(sends) >= 2, f"no retry was made ({len(sends)} send)"
+    wait = float(world.notes.get("retry_after") or 0)
+    assert wait > 0, "the injected fault sends no Retry-After: nothing to honour"
+    gap = sends[1].time - sends[0].time
+    assert gap >= wait * 0.9, f"retried after {gap:.2f} s, Retry-After asked for {wait:g} s"
+
+
+@given(parsers.parse("the scheduled DLQ handler runs every second"))
+def dlq_every_second(world: World) -> None:
+    """Restart the gateway with DLQ_CRON firing every second (croniter's seconds field)."""
+    world.target.configure({"DLQ_CRON": "* * * * * *"})
+
+
+@then("the reply is dead-lettered")
+def dead_lettered(world: World) -> None:
+    """The dead-letter queue holds an item for the message (admin API, else dlq_depth metric)."""
+    if "admin" in world.target.capabilities:
+        items = eventually(_dlq_items(world), bool, timeout=DLQ_TIMEOUT)
+        assert items, "the dead-letter queue is empty"
+        return
+    from steps.observability import read_metrics
+
+    depth = eventually(
+        lambda: read_metrics(world).get("dlq_depth{}", 0.0), lambda v: v >= 1, timeout=DLQ_TIMEOUT
+    )
+    assert depth >= 1, f"dlq_depth is {depth:g}"
+
+
+@when("the dead-letter queue is replayed through the admin API")
+def admin_replay(world: World) -> None:
+    """POST the admin API's DLQ replay (bearer GATEWAY_ADMIN_TOKEN)."""
+    eventually(_dlq_items(world), bool, timeout=DLQ_TIMEOUT)
+    response = world.target.admin("POST", "/dlq/replay")
+    assert response.status_code in (200, 202), (
+        f"replay answered {response.status_code}: {response.text[:200]}"
+    )
+
+
+@when("the fake Graph API recovers")
+def graph_recovers(world: World) -> None:
+    """Remove every injected Graph failure: later sends are answered normally."""
+    world.target.graph.app.faults.clear()
+
+
+def _dlq_items(world: World):  # type: ignore[no-untyped-def]
+    def probe() -> list[object]:
+        response = world.target.admin("GET", "/dlq")
+        assert response.status_code == 200, f"GET admin /dlq answered {response.status_code}"
+        body = response.json()
+        return list(body.get("items", body) if isinstance(body, dict) else body)
+
+    return probe

@@ -27,6 +27,18 @@ class World:
     metrics_before: dict[str, float] | None = None
     response: Any = None
     notes: dict[str, Any] = field(default_factory=dict)
+    # senders of the samples built in this scenario: sends to anyone else belong to another
+    # scenario (a retry finishing late) and are not counted here
+    senders: set[str] = field(default_factory=set)
+
+    def sends(self) -> list[Any]:
+        """Sends the fake Graph API saw since the scenario began, to this scenario's senders."""
+        calls = self.target.graph.sends()
+        return [c for c in calls if c.recipient in self.senders] if self.senders else calls
+
+    def accepted(self) -> list[Any]:
+        """This scenario's sends the fake Graph API accepted (2xx)."""
+        return [c for c in self.sends() if c.status is not None and c.status < 300]
 
     @property
     def last(self) -> DeliveryRecord:

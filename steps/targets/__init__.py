@@ -21,6 +21,7 @@ def resolve(spec: str) -> TargetConfig:
     if spec == "reference-inprocess":
         raw = reference.description("reference-inprocess")
         raw["capabilities"] = [*raw["capabilities"], "inprocess"]
+        raw["settle_seconds"] = 0.15  # no sockets: the workers poll every 10 ms
         return from_mapping(raw, source="<built-in reference-inprocess>")
     path = Path(spec)
     if path.suffix != ".toml":

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from abc import ABC, abstractmethod
@@ -39,6 +41,7 @@ class Target(ABC):
         self.deliverer: Deliverer
         self.client: httpx.AsyncClient
         self._log_offset = 0
+        self.down = False  # True after a start the gateway refused (next configure restarts)
 
     # -- identity -------------------------------------------------------------------------
     @property
@@ -84,16 +87,59 @@ class Target(ABC):
     def configure(self, overrides: Overrides) -> None:
         """Ensure the gateway runs with exactly these env overrides (restart only if they differ)."""
         wanted = dict(overrides)
-        if wanted == self.overrides:
+        if wanted == self.overrides and not self.down:
             return
         self.require("restart")
         self.overrides = wanted
-        self._restart()
+        self._marked_restart()
 
     def restart(self) -> None:
         """Stop and start the gateway with its current settings."""
         self.require("restart")
+        self._marked_restart()
+
+    def _marked_restart(self) -> None:
+        # log reads after a restart start at the new process's first line (startup warnings)
+        if "logs" in self.capabilities:
+            self.mark_logs()
         self._restart()
+        self.down = False
+
+    def try_configure(self, overrides: Overrides) -> str | None:
+        """Restart with ``overrides``; None if the gateway came up, else why it refused to start."""
+        self.require("restart")
+        self.overrides = dict(overrides)
+        try:
+            self._marked_restart()
+        except Exception as exc:  # a refusal to start is the observation, not a harness error
+            self.down = True
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    def preflight(self, overrides: Overrides) -> tuple[int, str]:
+        """Run the target's preflight command with the start env plus ``overrides``."""
+        self.require("preflight")
+        saved, self.overrides = self.overrides, dict(overrides)
+        try:
+            env = self.env()
+        finally:
+            self.overrides = saved
+        values = self.placeholders()
+        argv = [expand(part, values) for part in self.config.preflight]
+        cwd = expand(self.config.start.cwd, values) if self.config.start else "."
+        done = subprocess.run(
+            argv,
+            env={**os.environ, **env} if self._inherit() else env,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        return done.returncode, done.stdout + done.stderr
+
+    def _inherit(self) -> bool:
+        return self.config.start.inherit_env if self.config.start else True
 
     def env(self) -> dict[str, str]:
         """The gateway's env: the start env with the current overrides (None unsets a name)."""

@@ -38,6 +38,7 @@ TOP_KEYS = {
     "start",
     "capabilities",
     "settle_seconds",
+    "preflight",
 }
 
 
@@ -93,6 +94,7 @@ class TargetConfig:
     endpoints: Mapping[str, str] = field(default_factory=dict)
     log_file: str | None = None
     start: StartSpec | None = None
+    preflight: tuple[str, ...] = ()
     extra_capabilities: frozenset[str] = frozenset()
     settle_seconds: float = 0.3
 
@@ -107,6 +109,8 @@ class TargetConfig:
             caps.add("logs")
         if self.start is not None:
             caps.add("restart")
+            if self.preflight:
+                caps.add("preflight")
         if self.verify_token:
             caps.add("handshake")
         if len(self.tenants) > 1:
@@ -191,6 +195,7 @@ def from_mapping(
         endpoints=endpoints,
         log_file=_str(_table(raw, "logs", p), "file", p, where="[logs] ") or None,
         start=_start(raw, p),
+        preflight=_preflight(raw, p),
         extra_capabilities=frozenset(c for c in caps if c in CAPABILITIES),
         settle_seconds=float(settle),
     )
@@ -284,6 +289,16 @@ def _start(raw: Mapping[str, Any], p: list[str]) -> StartSpec | None:
         timeout=float(timeout),
         inherit_env=bool(table.get("inherit_env", True)),
     )
+
+
+def _preflight(raw: Mapping[str, Any], p: list[str]) -> tuple[str, ...]:
+    # run with the [start] env plus the scenario's overrides; exit 1 means "problems found"
+    table = _table(raw, "preflight", p)
+    command = table.get("command", [])
+    if not isinstance(command, list) or not all(isinstance(c, str) for c in command):
+        p.append('[preflight] command must be a list of strings, e.g. ["{python}", "-m", "x"]')
+        return ()
+    return tuple(command)
 
 
 def expand(template: str, values: Mapping[str, str]) -> str:

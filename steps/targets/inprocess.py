@@ -45,8 +45,9 @@ class InProcessTarget(Target):
         async def boot() -> None:
             graph_http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.graph.asgi))
             self._app = create_app(settings, http_client=graph_http)
-            self._lifespan = Lifespan(self._app)
-            await self._lifespan.start()
+            lifespan = Lifespan(self._app)
+            await lifespan.start()  # kept only once started: a failed start needs no shutdown
+            self._lifespan = lifespan
             self.deliverer = Deliverer(self._app, self.config.app_secret, retry=NO_RETRY)
             self.client = httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=self._app), base_url=GATEWAY_BASE

@@ -97,6 +97,7 @@ def description(name: str = "reference") -> dict[str, Any]:
             "ready_path": "/health",
             "timeout": 30,
         },
-        "capabilities": ["preflight", "backup", "status-callbacks"],
+        "preflight": {"command": ["{python}", "-m", "gateway.cli", "preflight"]},
+        "capabilities": ["backup", "status-callbacks"],
         "settle_seconds": 0.3,
     }
