@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.reports.browser import ARGS, ROOT, ensure_chromium
+from reports.browser import ARGS, ROOT, ensure_chromium
 from tests.reports.synthetic import write_suite
 
 pytest_plugins = ["pytester"]

@@ -1,4 +1,4 @@
-"""Debian's chromium driven by Playwright: installed by scripts/install_browser.sh when missing."""
+"""Debian's chromium for Playwright (report test, benchmark): installed by scripts/install_browser.sh."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("METASIM_CHROMIUM", "/usr/bin/chromium"))
 # No sandbox (containers run as root), and nothing that phones home: the report must open with
 # no network at all, and a browser fetching updates would blur the time-to-open figure.
