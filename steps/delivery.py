@@ -20,7 +20,9 @@ def _build(world: World, event: str, overrides: dict[str, object] | None = None)
     world.ctx.tenant = world.build_tenant(world.tenant)
     world.event, world.channel = event, entry.channel
     world.payload = catalogue.build(event, world.ctx, dialect=world.dialect, overrides=overrides)
-    world.senders.update(m.sender for m in inbound(world.payload))
+    messages = inbound(world.payload)
+    world.senders.update(m.sender for m in messages)
+    world.msg_ids.update(m.msg_id for m in messages)
     evidence.exercised(event_name=event, dialect=world.dialect, channel=entry.channel)
 
 

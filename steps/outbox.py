@@ -43,10 +43,10 @@ def dlq_every_second(world: World) -> None:
 
 @then("the reply is dead-lettered")
 def dead_lettered(world: World) -> None:
-    """The dead-letter queue holds an item for the message (admin API, else dlq_depth metric)."""
+    """The dead-letter queue holds the reply (admin API; else the dlq_depth gauge rises)."""
     if "admin" in world.target.capabilities:
-        items = eventually(_dlq_items(world), bool, timeout=DLQ_TIMEOUT)
-        assert items, "the dead-letter queue is empty"
+        items = eventually(lambda: _dlq_items(world), bool, timeout=DLQ_TIMEOUT)
+        assert items, f"no dead letter for messages {sorted(world.msg_ids)}"
         return
     from steps.observability import read_metrics
 
@@ -58,12 +58,15 @@ def dead_lettered(world: World) -> None:
 
 @when("the dead-letter queue is replayed through the admin API")
 def admin_replay(world: World) -> None:
-    """POST the admin API's DLQ replay (bearer GATEWAY_ADMIN_TOKEN)."""
-    eventually(_dlq_items(world), bool, timeout=DLQ_TIMEOUT)
-    response = world.target.admin("POST", "/dlq/replay")
-    assert response.status_code in (200, 202), (
+    """POST /admin/dlq/replay for this scenario's dead letters (bearer GATEWAY_ADMIN_TOKEN)."""
+    items = eventually(lambda: _dlq_items(world), bool, timeout=DLQ_TIMEOUT)
+    assert items, f"no dead letter to replay for messages {sorted(world.msg_ids)}"
+    keys = [str(item["key"]) for item in items]
+    response = world.target.admin("POST", "/dlq/replay", json={"keys": keys})
+    assert response.status_code == 200, (
         f"replay answered {response.status_code}: {response.text[:200]}"
     )
+    assert sorted(response.json().get("replayed", [])) == sorted(keys), response.text[:300]
 
 
 @when("the fake Graph API recovers")
@@ -72,11 +75,9 @@ def graph_recovers(world: World) -> None:
     world.target.graph.app.faults.clear()
 
 
-def _dlq_items(world: World):  # type: ignore[no-untyped-def]
-    def probe() -> list[object]:
-        response = world.target.admin("GET", "/dlq")
-        assert response.status_code == 200, f"GET admin /dlq answered {response.status_code}"
-        body = response.json()
-        return list(body.get("items", body) if isinstance(body, dict) else body)
-
-    return probe
+def _dlq_items(world: World) -> list[dict[str, object]]:
+    """Dead letters of this scenario's messages, from GET /admin/dlq."""
+    response = world.target.admin("GET", "/dlq", params={"limit": "1000"})
+    assert response.status_code == 200, f"GET /admin/dlq answered {response.status_code}"
+    items = response.json().get("items", [])
+    return [i for i in items if i.get("msg_id") in world.msg_ids]

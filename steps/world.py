@@ -30,6 +30,7 @@ class World:
     # senders of the samples built in this scenario: sends to anyone else belong to another
     # scenario (a retry finishing late) and are not counted here
     senders: set[str] = field(default_factory=set)
+    msg_ids: set[str] = field(default_factory=set)
 
     def sends(self) -> list[Any]:
         """Sends the fake Graph API saw since the scenario began, to this scenario's senders."""
