@@ -56,6 +56,12 @@ def register(sub: Any) -> None:
         help="HTTP status of rate-limit codes 4/80007/130429 (400 now, 429 older docs)",
     )
     p.add_argument(
+        "--no-retry-after",
+        dest="retry_after",
+        action="store_false",
+        help="answer rate limits without Retry-After (Meta documents none)",
+    )
+    p.add_argument(
         "--limits",
         default="",
         help=f"limits on from the start: 'all' or a comma list of {', '.join(LIMITS)}",
@@ -113,6 +119,7 @@ def config_from(args: argparse.Namespace) -> GraphConfig:
         grants=grants_from(args.tokens) if args.tokens else default_grants(),
         strict=args.strict,
         rate_limit_status=args.rate_limit_status,
+        retry_after_header=args.retry_after,
         seed=args.seed,
         callbacks=CallbackSettings(to=args.callbacks_to, secret=args.secret),
         limits=limits,

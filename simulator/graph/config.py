@@ -29,7 +29,8 @@ class GraphConfig:
 
     ``strict`` rejects unknown request keys (Meta's behaviour); ``rate_limit_status`` picks the
     HTTP status of rate-limit codes 4 / 80007 / 130429: 400 (current WA docs) or 429 (older
-    copies, ⚠ META-CONTRACT §h). ``media_base_url`` is where media URLs point (None: the
+    copies, ⚠ META-CONTRACT §h); ``retry_after_header=False`` answers rate limits without the
+    catalogue's default Retry-After (Meta documents none). ``media_base_url`` is where media URLs point (None: the
     requested host, so a real server's URLs lead back to it). ``clock_start`` / ``clock_speed``
     set the simulated clock; ``limits`` lists limits switched on from the start.
     """
@@ -37,6 +38,7 @@ class GraphConfig:
     grants: list[TokenGrant] = field(default_factory=default_grants)
     strict: bool = True
     rate_limit_status: int = 400
+    retry_after_header: bool = True
     seed: int | None = None
     callbacks: CallbackSettings = field(default_factory=CallbackSettings)
     limits: tuple[str, ...] = ()

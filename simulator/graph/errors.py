@@ -139,11 +139,14 @@ def from_catalogue(
     status: int | None = None,
     retry_after: int | None = None,
     details: str | None = None,
+    retry_after_header: bool = True,
 ) -> GraphError:
     """The Graph error of catalogue entry ``key`` as Meta answers it.
 
     ``rate_limit_status`` picks the reading for codes whose status changed (⚠ 400 in current WA
     docs, 429 in older copies); ``status`` / ``retry_after`` / ``details`` override the entry.
+    ``retry_after_header=False`` drops the catalogue's default Retry-After (⚠ Meta documents
+    none, so gateways must cope without it; an explicit ``retry_after`` is still sent).
     """
     e = entry(key)
     chosen = e.http
@@ -157,7 +160,9 @@ def from_catalogue(
         type=e.type,
         details=details if details is not None else e.details,
         whatsapp=whatsapp and e.channel != "messenger",
-        retry_after=retry_after if retry_after is not None else e.retry_after,
+        retry_after=retry_after
+        if retry_after is not None
+        else (e.retry_after if retry_after_header else None),
         is_transient=e.is_transient,
     )
 

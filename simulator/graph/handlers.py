@@ -105,6 +105,7 @@ async def apply_faults(app: GraphApp, call: RecordedCall, *, whatsapp: bool) -> 
             status=fault.status,
             retry_after=fault.retry_after,
             details=fault.details,
+            retry_after_header=app.config.retry_after_header,
         )
     if fault.action == "http":
         assert fault.status is not None
@@ -125,7 +126,12 @@ class HtmlFailure(Exception):
 def limit_error(app: GraphApp, key: str | None, *, whatsapp: bool) -> None:
     """Raise the catalogue error a limit hit, if any."""
     if key is not None:
-        raise from_catalogue(key, whatsapp=whatsapp, rate_limit_status=app.config.rate_limit_status)
+        raise from_catalogue(
+            key,
+            whatsapp=whatsapp,
+            rate_limit_status=app.config.rate_limit_status,
+            retry_after_header=app.config.retry_after_header,
+        )
 
 
 async def messages(app: GraphApp, req: Incoming, call: RecordedCall, m: RouteMatch) -> Answer:

@@ -41,6 +41,7 @@ def test_lenient_429_limits_and_callbacks() -> None:
         )
     )
     assert (config.strict, config.rate_limit_status) == (False, 429)
+    assert config_from(parse("--no-retry-after")).retry_after_header is False
     assert config.limits == ("window", "pair_rate")
     assert config.callbacks.to == "http://127.0.0.1:8000/webhook/{channel}"
     assert config_from(parse("--limits", "all")).limits == (

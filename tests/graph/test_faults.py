@@ -107,6 +107,15 @@ def test_rate_limit_errors_carry_retry_after(api: httpx.Client, graph: GraphApp,
     assert int(response.headers["retry-after"]) > 0
 
 
+def test_retry_after_can_be_switched_off_for_gateways_that_must_cope_without() -> None:
+    graph = make_graph(retry_after_header=False)
+    graph.faults.error(130429, times=1)
+    graph.faults.error(130429, times=1, retry_after=3)
+    with graph_router(graph), httpx.Client(base_url=GRAPH, headers=BEARER) as client:
+        assert "retry-after" not in client.post(SEND, json=wa_text()).headers
+        assert client.post(SEND, json=wa_text()).headers["retry-after"] == "3"
+
+
 def test_retry_after_and_status_can_be_overridden(api: httpx.Client, graph: GraphApp) -> None:
     graph.faults.error(131000, times=1, retry_after=7, status=502)
     response = api.post(SEND, json=wa_text())
