@@ -62,14 +62,17 @@ class Target(ABC):
 
     def placeholders(self) -> dict[str, str]:
         """Values for ``{placeholders}`` in the target description."""
-        return {
+        values = {
             "tmp": str(self.workdir),
             "python": sys.executable,
             "root": str(Path(__file__).resolve().parents[2]),
-            "graph_url": self.graph.url_with_version,
-            "graph_base": self.graph.base_url,
             "graph_version": self.config.graph_version,
         }
+        graph = getattr(self, "graph", None)
+        if graph is not None:  # the gateway's base URL is needed before the fake exists
+            values["graph_url"] = graph.url_with_version
+            values["graph_base"] = graph.base_url
+        return values
 
     # -- lifecycle ------------------------------------------------------------------------
     @abstractmethod

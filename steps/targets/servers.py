@@ -21,7 +21,9 @@ class ServerThread:
     """An ASGI app served by uvicorn on 127.0.0.1 in a daemon thread (its own event loop)."""
 
     def __init__(self, app: Any, host: str, port: int) -> None:
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="auto")
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", lifespan="auto", interface="asgi3"
+        )
         self.server = uvicorn.Server(config)
         self.host, self.port = host, port
         self._thread = threading.Thread(target=self._run, name=f"uvicorn-{port}", daemon=True)
