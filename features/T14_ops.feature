@@ -26,3 +26,11 @@ Feature: T14 operations: health, readiness, handshake after restart
     And the sample is delivered
     Then the gateway acknowledges with 200
     And the fake Graph API receives exactly 1 reply
+
+  @T14.04 @P2-05 @needs-backup
+  Scenario: A backup writes a new snapshot and keeps seven days of them
+    Given backups taken 8 and 6 days ago
+    When the backup command runs
+    Then the backup command exits 0 and a new snapshot exists
+    And the snapshot from 8 days ago is pruned
+    And the snapshot from 6 days ago is kept

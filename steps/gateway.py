@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
 from pytest_bdd import given, parsers, then, when
 
+from steps.targets.config import expand
 from steps.vocabulary import CHANNEL, ENDPOINT, HANDSHAKE
 from steps.world import World
 
@@ -109,3 +113,62 @@ def preflight_exit(world: World, code: int) -> None:
     """Preflight's exit code is this."""
     got_code, output = world.notes["preflight"]
     assert got_code == code, f"preflight exited {got_code}, expected {code}:\n{output}"
+
+
+def _backup_dir(world: World) -> Path:
+    world.target.require("backup")
+    spec = world.target.config.backup
+    assert spec is not None
+    return Path(expand(spec.dir, world.target.placeholders()))
+
+
+def _snapshot_name(world: World, days_ago: int) -> str:
+    spec = world.target.config.backup
+    assert spec is not None
+    at = datetime.now(UTC) - timedelta(days=days_ago)
+    return spec.name.replace("{stamp}", at.strftime("%Y%m%dT%H%M%SZ"))
+
+
+@given(parsers.parse("backups taken {old:d} and {recent:d} days ago"))
+def old_backups(world: World, old: int, recent: int) -> None:
+    """Plant two snapshot files named as taken that many days ago in the backup folder."""
+    folder = _backup_dir(world)
+    folder.mkdir(parents=True, exist_ok=True)
+    for days in (old, recent):
+        name = _snapshot_name(world, days)
+        (folder / name).write_bytes(b"")
+        world.notes[f"snapshot-{days}"] = name
+
+
+@when("the backup command runs")
+def run_backup(world: World) -> None:
+    """Run the target's backup command with the gateway's settings."""
+    world.target.require("backup")
+    spec = world.target.config.backup
+    assert spec is not None
+    world.notes["backup_before"] = set(p.name for p in _backup_dir(world).glob("*"))
+    world.notes["backup"] = world.target.run_command(spec.command)
+
+
+@then("the backup command exits 0 and a new snapshot exists")
+def new_snapshot(world: World) -> None:
+    """The backup command succeeded and wrote one more snapshot file."""
+    code, output = world.notes["backup"]
+    assert code == 0, f"backup exited {code}:\n{output}"
+    now = set(p.name for p in _backup_dir(world).glob("*"))
+    fresh = now - world.notes["backup_before"]
+    assert fresh, f"no new file in {_backup_dir(world)}; output:\n{output}"
+
+
+@then(parsers.parse("the snapshot from {days:d} days ago is pruned"))
+def pruned(world: World, days: int) -> None:
+    """The planted snapshot of that age is gone (older than the 7-day retention)."""
+    name = world.notes[f"snapshot-{days}"]
+    assert not (_backup_dir(world) / name).exists(), f"{name} was kept"
+
+
+@then(parsers.parse("the snapshot from {days:d} days ago is kept"))
+def kept(world: World, days: int) -> None:
+    """The planted snapshot of that age is still there (within the retention)."""
+    name = world.notes[f"snapshot-{days}"]
+    assert (_backup_dir(world) / name).exists(), f"{name} was pruned"

@@ -141,6 +141,23 @@ class Target(ABC):
         )
         return done.returncode, done.stdout + done.stderr
 
+    def run_command(self, argv_template: tuple[str, ...]) -> tuple[int, str]:
+        """Run a target command (backup ...) with the gateway's env; (exit code, output)."""
+        values = self.placeholders()
+        argv = [expand(part, values) for part in argv_template]
+        cwd = expand(self.config.start.cwd, values) if self.config.start else "."
+        env = self.env()
+        done = subprocess.run(
+            argv,
+            env={**os.environ, **env} if self._inherit() else env,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        return done.returncode, done.stdout + done.stderr
+
     def _inherit(self) -> bool:
         return self.config.start.inherit_env if self.config.start else True
 

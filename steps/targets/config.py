@@ -39,6 +39,7 @@ TOP_KEYS = {
     "capabilities",
     "settle_seconds",
     "preflight",
+    "backup",
 }
 
 
@@ -77,6 +78,15 @@ class StartSpec:
 
 
 @dataclass(frozen=True)
+class BackupSpec:
+    """The backup command (run with the start env), the snapshot folder and file name pattern."""
+
+    command: tuple[str, ...]
+    dir: str
+    name: str  # "{stamp}" = UTC time as %Y%m%dT%H%M%SZ, e.g. "gateway-{stamp}.sqlite"
+
+
+@dataclass(frozen=True)
 class TargetConfig:
     """A parsed target file; ``{placeholders}`` are resolved when the target starts."""
 
@@ -95,6 +105,7 @@ class TargetConfig:
     log_file: str | None = None
     start: StartSpec | None = None
     preflight: tuple[str, ...] = ()
+    backup: BackupSpec | None = None
     extra_capabilities: frozenset[str] = frozenset()
     settle_seconds: float = 0.3
 
@@ -111,6 +122,8 @@ class TargetConfig:
             caps.add("restart")
             if self.preflight:
                 caps.add("preflight")
+            if self.backup is not None:
+                caps.add("backup")
         if self.verify_token:
             caps.add("handshake")
         if len(self.tenants) > 1:
@@ -196,6 +209,7 @@ def from_mapping(
         log_file=_str(_table(raw, "logs", p), "file", p, where="[logs] ") or None,
         start=_start(raw, p),
         preflight=_preflight(raw, p),
+        backup=_backup(raw, p),
         extra_capabilities=frozenset(c for c in caps if c in CAPABILITIES),
         settle_seconds=float(settle),
     )
@@ -218,11 +232,29 @@ def _str(
     return value
 
 
+# Keys each table accepts; a misspelt key (or a top-level key written below a table header,
+# which TOML files under that table) is reported instead of silently ignored.
+TABLE_KEYS = {
+    "graph": {"host", "port", "version"},
+    "logs": {"file"},
+    "start": {"command", "env", "cwd", "ready_path", "timeout", "inherit_env"},
+    "preflight": {"command"},
+    "backup": {"command", "dir", "name"},
+}
+
+
 def _table(raw: Mapping[str, Any], key: str, p: list[str]) -> dict[str, Any]:
     value = raw.get(key, {})
     if not isinstance(value, dict):
         p.append(f"[{key}] must be a table, got {type(value).__name__}")
         return {}
+    allowed = TABLE_KEYS.get(key)
+    if allowed is not None:
+        for extra in sorted(set(value) - allowed):
+            p.append(
+                f"[{key}] unknown key {extra!r}; allowed: {', '.join(sorted(allowed))} "
+                "(top-level keys must come before the first [table])"
+            )
     return value
 
 
@@ -299,6 +331,23 @@ def _preflight(raw: Mapping[str, Any], p: list[str]) -> tuple[str, ...]:
         p.append('[preflight] command must be a list of strings, e.g. ["{python}", "-m", "x"]')
         return ()
     return tuple(command)
+
+
+def _backup(raw: Mapping[str, Any], p: list[str]) -> BackupSpec | None:
+    if "backup" not in raw:
+        return None
+    table = _table(raw, "backup", p)
+    command = table.get("command")
+    if not (isinstance(command, list) and command and all(isinstance(c, str) for c in command)):
+        p.append("[backup] command must be a non-empty list of strings")
+        return None
+    name = _str(table, "name", p, required=True, where="[backup] ")
+    if name and "{stamp}" not in name:
+        p.append(
+            f'[backup] name = {name!r} must contain {{stamp}} (e.g. "gateway-{{stamp}}.sqlite")'
+        )
+    directory = _str(table, "dir", p, required=True, where="[backup] ")
+    return BackupSpec(tuple(command), directory, name)
 
 
 def expand(template: str, values: Mapping[str, str]) -> str:

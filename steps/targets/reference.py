@@ -98,6 +98,11 @@ def description(name: str = "reference") -> dict[str, Any]:
             "timeout": 30,
         },
         "preflight": {"command": ["{python}", "-m", "gateway.cli", "preflight"]},
-        "capabilities": ["backup", "status-callbacks"],
+        "backup": {
+            "command": ["{python}", "-m", "gateway.cli", "backup"],
+            "dir": "{tmp}/backups",
+            "name": "gateway-{stamp}.sqlite",
+        },
+        "capabilities": ["status-callbacks"],
         "settle_seconds": 0.3,
     }
