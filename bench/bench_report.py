@@ -120,7 +120,7 @@ def main() -> None:
             report = render(work)
             render_s = time.perf_counter() - started
         else:
-            report = (args.dir or Path("reports/out")) / "index.html"
+            report = ((args.dir or Path("reports/out")) / "index.html").resolve()
         baseline = work / "baseline.html"
         baseline.write_text("<!doctype html><title>baseline</title><p>x</p>", encoding="utf-8")
         times = open_times([report, baseline], args.rounds)

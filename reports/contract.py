@@ -120,3 +120,9 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, int]:
         "exercised": sum(1 for r in known if r["by"]),
         "unknown": sum(1 for r in rows if r["unknown"]),
     }
+
+
+def by_channel(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """:func:`summary` per channel (rows without a channel under "any")."""
+    channels = sorted({r.get("channel") or "any" for r in rows})
+    return {ch: summary([r for r in rows if (r.get("channel") or "any") == ch]) for ch in channels}

@@ -102,6 +102,7 @@ def build_view(out_dir: Path, backlog_path: Path = backlog_map.BACKLOG_PATH) -> 
         "matrix": _matrix(scenarios),
         "events": events,
         "events_summary": contract.summary(events),
+        "events_by_channel": contract.by_channel(events),
         "graph_errors": errors,
         "graph_errors_summary": contract.summary(errors),
         "contract_problems": results.contract.get("problems", []),

@@ -106,6 +106,10 @@ def test_contract_coverage_rows() -> None:
         ("wa.text", "classic"): (1, False),  # no dialect given: the first one
     }
     assert contract.summary(events) == {"total": 3, "exercised": 1, "unknown": 1}
+    assert contract.by_channel(events) == {
+        "ig": {"total": 1, "exercised": 0, "unknown": 0},
+        "wa": {"total": 2, "exercised": 1, "unknown": 1},
+    }
     errors = contract.graph_error_rows(CONTRACT, [s])
     # "100" is not a key; it is the code of the subcode-keyed Messenger error 2018001
     assert [(r["key"], len(r["by"])) for r in errors] == [("131047", 0), ("2018001", 1)]
@@ -146,6 +150,8 @@ def test_diff_with_the_previous_run(tmp_path: Path) -> None:
     assert "T2.01" in passing and "failed → passed" in passing
     assert "No longer run (1)" in section and "features/test_t9.py::test_replay" in section
     assert "New scenarios (2)" in section
+    # short lists open, long ones folded
+    assert '<details class="change-list" open><summary><b>Newly failing (1)</b>' in section
 
 
 def test_step_catalogue_and_artifacts_are_linked_when_present(tmp_path: Path) -> None:
