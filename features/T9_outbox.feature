@@ -49,17 +49,22 @@ Feature: T9 outbox retries and dead-letter queue
 
   @T9.05 @P1-06 @needs-restart @wa
   Scenario: The scheduled DLQ handler replays a dead-lettered reply once Graph recovers
-    Given the scheduled DLQ handler runs every second
-    And the fake Graph API fails the next 3 sends with temporary outage
+    Given the gateway runs with settings:
+      | name     | value       |
+      | DLQ_CRON | * * * * * * |
+    And the fake Graph API fails every send with temporary outage
     And a "wa.text" sample
     When the sample is delivered
     Then the reply is dead-lettered
-    And the fake Graph API accepts exactly 1 reply
+    When the fake Graph API recovers
+    Then the fake Graph API accepts exactly 1 reply
 
   @T9.06 @P1-06 @needs-admin @msg
   Scenario: The admin API replays a dead-lettered reply exactly once
-    Given the fake Graph API fails the next 3 sends with temporary outage
+    Given the fake Graph API fails every send with temporary outage
     And a "msg.text" sample
     When the sample is delivered
+    Then the reply is dead-lettered
+    When the fake Graph API recovers
     And the dead-letter queue is replayed through the admin API
     Then the fake Graph API accepts exactly 1 reply

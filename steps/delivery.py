@@ -27,7 +27,6 @@ def _build(world: World, event: str, overrides: dict[str, object] | None = None)
 
 
 @given(parsers.parse('a "{event}" sample'))
-@when(parsers.parse('a "{event}" sample'))
 def a_sample(world: World, event: str) -> None:
     """Build a fresh catalogue sample (ids, sender, time refreshed) for the primary tenant."""
     _build(world, event)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import parsers, then, when
 
 from reports import evidence
 from steps.poll import eventually, stays
@@ -33,12 +33,6 @@ def honours_retry_after(world: World) -> None:
     assert wait > 0, "the injected fault sends no Retry-After: nothing to honour"
     gap = sends[1].time - sends[0].time
     assert gap >= wait * 0.9, f"retried after {gap:.2f} s, Retry-After asked for {wait:g} s"
-
-
-@given(parsers.parse("the scheduled DLQ handler runs every second"))
-def dlq_every_second(world: World) -> None:
-    """Restart the gateway with DLQ_CRON firing every second (croniter's seconds field)."""
-    world.target.configure({"DLQ_CRON": "* * * * * *"})
 
 
 @then("the reply is dead-lettered")

@@ -1,0 +1,143 @@
+"""Target files: parsing, clear errors, placeholders, capabilities and 'not applicable' reports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from steps.targets import resolve
+from steps.targets.config import TargetFileError, expand, load
+
+ROOT = Path(__file__).resolve().parents[2]
+MINIMAL = """
+name = "n8n-staging"
+base_url = "http://127.0.0.1:5678"
+[webhooks]
+wa = "/webhook/meta-wa"
+ig = "/webhook/meta-ig"
+msg = "/webhook/meta-msg"
+[secrets]
+app_secret_env = "STAGING_META_APP_SECRET"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "target.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_minimal_file_reads_secrets_from_the_named_env_var(tmp_path: Path) -> None:
+    config = load(write(tmp_path, MINIMAL), env={"STAGING_META_APP_SECRET": "5ec7e7"})
+    assert config.app_secret == "5ec7e7"
+    assert config.webhooks["ig"] == "/webhook/meta-ig"
+    # nothing optional named: no restart, no metrics, no logs, no handshake (no verify token)
+    assert config.capabilities == frozenset()
+    assert config.tenant("primary").phone_number_id == "106540352242922"
+
+
+def test_every_problem_is_listed_with_file_and_key(tmp_path: Path) -> None:
+    text = """
+name = "broken"
+base_url = "127.0.0.1:8080"
+colour = "blue"
+[webhooks]
+wa = "/webhook/wa"
+sms = "/webhook/sms"
+[secrets]
+app_secret_env = "NOT_SET_ANYWHERE"
+[graph]
+port = 70000
+[start]
+command = "uvicorn app:main"
+"""
+    with pytest.raises(TargetFileError) as info:
+        load(write(tmp_path, text), env={})
+    message = str(info.value)
+    assert str(tmp_path / "target.toml") in message
+    for fragment in (
+        "unknown key 'colour'",
+        "base_url = '127.0.0.1:8080' must start with http:// or https://",
+        "[webhooks] ig is required",
+        "[webhooks] msg is required",
+        "[webhooks] unknown channel 'sms'",
+        "app_secret_env = 'NOT_SET_ANYWHERE' but $NOT_SET_ANYWHERE is not set",
+        "[graph] port = 70000 must be an integer 0-65535",
+        "[start] command must be a non-empty list of strings",
+    ):
+        assert fragment in message, f"{fragment!r} missing from:\n{message}"
+
+
+def test_a_top_level_key_written_under_a_table_is_caught(tmp_path: Path) -> None:
+    text = MINIMAL.replace('app_secret_env = "STAGING_META_APP_SECRET"', 'app_secret = "s"')
+    text += '[preflight]\ncommand = ["preflight"]\ncapabilities = ["metrics"]\n'
+    with pytest.raises(TargetFileError, match=r"\[preflight\] unknown key 'capabilities'"):
+        load(write(tmp_path, text), env={})
+
+
+def test_invalid_toml_names_the_line(tmp_path: Path) -> None:
+    with pytest.raises(TargetFileError, match=r"not valid TOML.*line 2"):
+        load(write(tmp_path, 'name = "x"\nbase_url = \n'), env={})
+
+
+def test_unknown_target_name_lists_the_built_in_ones() -> None:
+    with pytest.raises(TargetFileError, match="reference, reference-inprocess or a path"):
+        resolve("staging")
+
+
+def test_an_unknown_placeholder_lists_the_known_ones() -> None:
+    with pytest.raises(
+        TargetFileError, match=r"unknown placeholder 'gateway_url'.*known: port, tmp"
+    ):
+        expand("http://{gateway_url}/x", {"port": "1", "tmp": "/t"})
+
+
+def test_the_shipped_example_parses_with_every_capability() -> None:
+    config = resolve(str(ROOT / "examples/targets/reference-external.toml"))
+    assert config.name == "reference-external"
+    assert {
+        "restart",
+        "metrics",
+        "admin",
+        "logs",
+        "health",
+        "ready",
+        "handshake",
+        "tenants",
+        "preflight",
+        "backup",
+    } <= config.capabilities
+
+
+def test_a_missing_capability_reports_the_scenario_as_not_applicable(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "features",
+            "-q",
+            "-rs",
+            "-m",
+            "T12.04",
+            "--target",
+            str(path),
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:metasim_report",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**__import__("os").environ, "STAGING_META_APP_SECRET": "5ec7e7"},
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-1000:]
+    assert "1 skipped" in done.stdout
+    assert "not applicable: n8n-staging has no metrics" in done.stdout
