@@ -41,3 +41,6 @@ clean:
 # ---- reports (issue 6): Allure 3 single file, from the last acceptance run's results ----------
 allure-report:
 	@scripts/allure_report.sh
+
+steps-catalogue: setup
+	$(BIN)/python scripts/gen_step_catalogue.py
