@@ -37,7 +37,13 @@
 
   selects.forEach(function (s) { s.addEventListener("change", apply); });
   text.addEventListener("input", apply);
-  form.addEventListener("reset", function () { setTimeout(apply, 0); });
+  // Clear at once (a native reset applies its values after the event, too late for apply()).
+  form.addEventListener("reset", function (ev) {
+    ev.preventDefault();
+    selects.forEach(function (s) { s.value = ""; });
+    text.value = "";
+    apply();
+  });
 
   document.querySelectorAll("button.filter-ticket").forEach(function (b) {
     b.addEventListener("click", function () { setFilters({ tickets: b.dataset.ticket }); });
@@ -58,6 +64,16 @@
     el.scrollIntoView();
   }
   window.addEventListener("hashchange", openTarget);
+  // Same-document links fire hashchange later; open the scenario at the click already, and also
+  // when the hash does not change (a second click on the same chip).
+  document.addEventListener("click", function (ev) {
+    var a = ev.target.closest && ev.target.closest('a[href^="#s-"]');
+    if (!a) return;
+    var el = document.getElementById(a.getAttribute("href").slice(1));
+    if (!el) return;
+    if (el.classList.contains("hidden")) setFilters({});
+    el.open = true;
+  });
   apply();
   openTarget();
 })();

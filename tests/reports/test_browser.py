@@ -49,6 +49,8 @@ def visible_ids(page: Any) -> list[str]:
 
 
 def test_report_in_chromium(report: Path, page: Any) -> None:
+    from playwright.sync_api import expect
+
     SHOTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
     fetched: list[str] = []
@@ -77,18 +79,19 @@ def test_report_in_chromium(report: Path, page: Any) -> None:
     # filter by channel
     page.select_option("#f-channel", "ig")
     assert visible_ids(page) == ["T2.01"]
-    assert page.locator("#shown").inner_text() == "1 of 9 shown"
+    expect(page.locator("#shown")).to_have_text("1 of 9 shown")
     page.screenshot(path=str(SHOTS / "report-filter-ig.png"), full_page=True)
     page.select_option("#f-channel", "wa")
     page.select_option("#f-outcome", "failed")
     assert visible_ids(page) == ["T2.06"]  # T14.07 fails too, but has no channel
     page.click("#f-reset")
-    assert page.locator("#shown").inner_text() == "9 of 9 shown"
+    expect(page.locator("#shown")).to_have_text("9 of 9 shown")
 
     # the failing scenario, opened from its chip in the ticket table: payload and Graph calls
     page.click('#ticket-table tr[data-ticket="P1-02"] a.chip')
     failing = page.locator("details.scenario.outcome-failed", has_text="A status update")
-    assert failing.get_attribute("open") is not None
+    expect(failing).to_have_attribute("open", "")
+    expect(failing).to_be_in_viewport()
     body = failing.locator("pre.body-bytes").inner_text()
     assert body.startswith('{"object":"whatsapp_business_account"') and "caf\\u00e9 \\/" in body
     assert "http://127.0.0.1:9/webhook/wa" in failing.inner_text()
