@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +32,28 @@ def report(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("SYNTHETIC_FIXED")
     pytester.runpytest("--metasim-report", "out")
     return pytester.path / "out" / "index.html"
+
+
+@pytest.fixture
+def mutant_report(tmp_path: Path) -> Path:
+    """A real acceptance run against the mutant gateway that processes statuses as messages.
+
+    T2.06 (a status is acknowledged and ignored) fails on it with a real payload and the reply
+    the mutant wrongly sent on the fake Graph API; T2.07 (IG) and T2.09 (Messenger) pass.
+    """
+    from tests.mutants.test_mutants import mutant_target
+
+    target = mutant_target(tmp_path, "statuses_as_messages")
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "features", "--target", str(target),
+         "-m", "T2.06 or T2.07 or T2.09", "-q", "-p", "no:cacheprovider",
+         "--metasim-report", str(out), "--timeout", "120"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+        env={**os.environ, "COVERAGE_PROCESS_START": ""},
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]  # some scenario failed
+    return out / "index.html"
 
 
 @pytest.fixture
@@ -105,4 +130,34 @@ def test_report_in_chromium(report: Path, page: Any) -> None:
     # a matrix cell filters by section and channel
     page.click('#matrix-table td[data-section="T2"][data-channel="msg"]')
     assert visible_ids(page) == ["T2.09"]
+    assert errors == []
+
+
+def test_report_of_a_mutant_gateway_in_chromium(mutant_report: Path, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(mutant_report.as_uri(), wait_until="load")
+    row = page.locator('#ticket-table tr[data-ticket="P1-02"]')
+    expect(row.locator("td.status")).to_have_text("failing")
+    expect(page.locator('#ticket-table tr[data-ticket="P0-03"] td.status')).to_have_text("partial")
+    page.locator("#backlog").screenshot(path=str(SHOTS / "mutant-backlog.png"))
+
+    page.select_option("#f-channel", "ig")
+    assert visible_ids(page) == ["T2.07"]
+    page.select_option("#f-channel", "wa")
+    ids = visible_ids(page)
+    assert ids and set(ids) == {"T2.06"}
+
+    failing = page.locator("details.scenario.outcome-failed").first
+    failing.locator(":scope > summary").click()
+    expect(failing).to_have_attribute("open", "")
+    body = failing.locator("pre.body-bytes").first.inner_text()
+    assert '"object":"whatsapp_business_account"' in body and '"statuses":[' in body
+    graph = failing.locator("pre.graph-call").first.inner_text()
+    assert '"path": "/v25.0/106540352242922/messages"' in graph  # the reply it must not send
+    failing.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "mutant-failing-scenario.png"))
     assert errors == []
