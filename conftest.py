@@ -12,6 +12,7 @@ import pytest
 
 FEATURES = Path(__file__).resolve().parent / "features"
 TAG = re.compile(r"@([^\s@#]+)")
+TEST_ID = re.compile(r"^T\d+\.\d+$")
 CAPABILITY_PREFIX = "needs-"
 NOT_APPLICABLE = "not applicable: "
 
@@ -75,6 +76,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     target = _target_config(config)
     for item in scenario_items:
+        # the backlog test ids as a user property: JUnit XML carries it to QA's tracker
+        ids = sorted({m.name for m in item.iter_markers() if TEST_ID.match(m.name)})
+        item.user_properties.append(("test_ids", ",".join(ids)))
         for mark in item.iter_markers():
             if not mark.name.startswith(CAPABILITY_PREFIX):
                 continue

@@ -1,0 +1,86 @@
+"""The suite catches bugs: each mutant gateway fails the scenarios that describe its bug."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.mutants.mutants import MUTANTS
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples/targets/reference-external.toml"
+CONTROL = "T14.05"  # health: every mutant must still pass it (the failures are the bug's)
+SERVE = 'command = ["{python}", "-m", "gateway.cli", "serve"]'
+
+
+def mutant_target(tmp_path: Path, name: str) -> Path:
+    """The shipped reference-external target, started through the mutant launcher."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert SERVE in text, "the example target's start command changed; update this test"
+    text = text.replace(SERVE, 'command = ["{python}", "{root}/tests/mutants/launch.py", "serve"]')
+    text = text.replace('name = "reference-external"', f'name = "mutant-{name}"')
+    text = text.replace("[start.env]\n", f'[start.env]\nGATEWAY_MUTANT = "{name}"\n')
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_suite(target: Path, ids: tuple[str, ...], junit: Path) -> dict[str, list[str]]:
+    """Run the scenarios tagged with ``ids`` (plus the control); outcomes per test id."""
+    expression = " or ".join((*ids, CONTROL))
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "features",
+            "--target",
+            str(target),
+            "-m",
+            expression,
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--junitxml={junit}",
+            "--timeout",
+            "120",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={**os.environ, "COVERAGE_PROCESS_START": ""},
+    )
+    outcomes: dict[str, list[str]] = {}
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        props = {p.get("name"): p.get("value") for p in case.iter("property")}
+        failed = case.find("failure") is not None or case.find("error") is not None
+        for test_id in (props.get("test_ids") or "").split(","):
+            if test_id:
+                outcomes.setdefault(test_id, []).append("failed" if failed else "passed")
+    return outcomes
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(MUTANTS))
+def test_each_mutant_is_caught_by_the_ids_describing_its_bug(tmp_path: Path, name: str) -> None:
+    mutant = MUTANTS[name]
+    outcomes = run_suite(mutant_target(tmp_path, name), mutant.caught_by, tmp_path / "junit.xml")
+    assert outcomes, f"no scenario ran against mutant {name}"
+    missed = [i for i in mutant.caught_by if "failed" not in outcomes.get(i, [])]
+    assert not missed, f"mutant {name!r} ({mutant.bug}) passed {missed}: {outcomes}"
+    assert outcomes.get(CONTROL) == ["passed"], f"control {CONTROL} failed on {name}: {outcomes}"
+
+
+def test_the_unmutated_reference_passes_the_same_selection(tmp_path: Path) -> None:
+    ids = tuple(sorted({i for m in MUTANTS.values() for i in m.caught_by}))
+    outcomes = run_suite(EXAMPLE, ids, tmp_path / "junit.xml")
+    failed = sorted(i for i, results in outcomes.items() if "failed" in results)
+    assert not failed, f"the reference itself fails {failed}"
+    assert set(ids) <= set(outcomes), f"ids with no scenario: {set(ids) - set(outcomes)}"
