@@ -5,10 +5,15 @@ from __future__ import annotations
 import os
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from steps.targets import Target, TargetConfig
+    from steps.world import World
 
 FEATURES = Path(__file__).resolve().parent / "features"
 TAG = re.compile(r"@([^\s@#]+)")
@@ -58,13 +63,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "not_applicable(reason): target lacks a capability")
 
 
-def _target_config(config: pytest.Config):  # type: ignore[no-untyped-def]
+def _target_config(config: pytest.Config) -> TargetConfig:
     from steps.targets import resolve
 
     cached = getattr(config, "_metasim_target_config", None)
     if cached is None:
         cached = resolve(config.getoption("--target"))
-        config._metasim_target_config = cached  # type: ignore[attr-defined]
+        config._metasim_target_config = cached  # type: ignore[attr-defined]  # a per-run cache
     return cached
 
 
@@ -92,7 +97,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
     outcome = yield
     report = outcome.get_result()
     if report.skipped and isinstance(report.longrepr, tuple):
@@ -102,7 +109,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @pytest.fixture(scope="session")
-def target(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     """The gateway under test, started once per session and stopped at the end."""
     from steps.loop import LoopThread
     from steps.targets import build
@@ -118,7 +125,7 @@ def target(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def world(request: pytest.FixtureRequest, target):  # type: ignore[no-untyped-def]
+def world(request: pytest.FixtureRequest, target: Target) -> World:
     """Fresh per-scenario state; the gateway back on its baseline settings, marks taken."""
     from simulator.context import BuildContext
     from steps.world import World

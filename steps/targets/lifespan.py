@@ -38,9 +38,7 @@ class Lifespan:
     async def start(self) -> None:
         """Run startup; raises LifespanError with the app's message if it fails."""
         scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
-        self._task = asyncio.get_running_loop().create_task(
-            self.app(scope, self._receive, self._send)
-        )
+        self._task = asyncio.ensure_future(self.app(scope, self._receive, self._send))
         await self._exchange("startup")
 
     async def stop(self) -> None:
