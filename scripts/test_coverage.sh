@@ -34,6 +34,12 @@ else
   fi
 fi
 
+# The step catalogue page the report links to (the acceptance suite's generator).
+if [ -f scripts/gen_step_catalogue.py ]; then
+  "$BIN"/python scripts/gen_step_catalogue.py --md "$OUT/step-catalogue.md" --html "$OUT/steps.html" \
+    >/dev/null || echo "warning: the step catalogue could not be generated" >&2
+fi
+
 # Render again now that coverage.json exists (the plugin rendered once at the end of pytest).
 if [ -f "$OUT/results.json" ]; then
   "$BIN"/python -m reports render "$OUT" >/dev/null
