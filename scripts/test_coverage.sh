@@ -18,8 +18,9 @@ if ! ls features/*.feature >/dev/null 2>&1; then
   exit 0
 fi
 
-# Coverage of this run only: a stale coverage.json would be shown beside fresh results.
-rm -rf "$OUT"/.coverage "$OUT"/.coverage.* "$OUT"/coverage "$OUT"/coverage.json
+# This run's files only: a stale coverage.json or Allure report would be linked beside fresh
+# results (make allure-report writes the Allure one again from this run's allure-results/).
+rm -rf "$OUT"/.coverage "$OUT"/.coverage.* "$OUT"/coverage "$OUT"/coverage.json "$OUT"/allure-report
 
 status=0
 if [ "${METASIM_COVERAGE:-1}" = "0" ]; then
