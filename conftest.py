@@ -108,6 +108,17 @@ def pytest_runtest_makereport(
             report.user_properties.append(("not_applicable", reason.split("Skipped: ")[-1]))
 
 
+# Phrases that set the gateway's settings themselves: a scenario using one does not need the
+# baseline restored first (that would cost a restart per Examples row of the same mode).
+CONFIGURING = ("the gateway runs with", "the gateway is started with")
+
+
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    request.node.metasim_configures = any(
+        step.name.startswith(CONFIGURING) for step in scenario.steps
+    )
+
+
 @pytest.fixture(scope="session")
 def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     """The gateway under test, started once per session and stopped at the end."""
@@ -130,7 +141,8 @@ def world(request: pytest.FixtureRequest, target: Target) -> World:
     from simulator.context import BuildContext
     from steps.world import World
 
-    target.configure({})
+    if not getattr(request.node, "metasim_configures", False):
+        target.configure({})
     target.graph.mark()
     if "logs" in target.capabilities:
         target.mark_logs()
