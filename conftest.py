@@ -146,6 +146,10 @@ def world(request: pytest.FixtureRequest, target: Target) -> World:
     target.graph.mark()
     if "logs" in target.capabilities:
         target.mark_logs()
+        from reports import evidence
+
+        # on failure the report shows the gateway's log lines of this scenario
+        evidence.on_failure(lambda: target.raw_log_text().splitlines())
     # seeded per scenario: reproducible payloads, ids never shared between two scenarios
     seed = zlib.crc32(request.node.nodeid.encode("utf-8"))
     return World(target=target, ctx=BuildContext.seeded(seed))
