@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import shutil
 import subprocess
@@ -22,6 +21,7 @@ from simulator.signing_defects import SignedRequest
 from steps.loop import LoopThread
 from steps.targets.config import TargetConfig, expand
 from steps.targets.fake_graph import FakeGraph
+from steps.targets.logfile import log_size, parse_lines, read_since
 
 Overrides = Mapping[str, str | None]
 # One attempt only: a scenario asserts on the gateway's first answer; Meta's retries are
@@ -280,38 +280,16 @@ class Target(ABC):
             return None
         return Path(expand(self.config.log_file, self.placeholders()))
 
-    def mark_logs(self) -> int:
+    def mark_logs(self) -> None:
         """Remember the log file's current size: later reads start there."""
-        path = self.log_path()
-        self._log_offset = path.stat().st_size if path and path.exists() else 0
-        return self._log_offset
+        self._log_offset = log_size(self.log_path())
 
     def log_lines(self) -> list[dict[str, Any]]:
-        """JSON log lines written since the last mark (a non-JSON line fails loudly)."""
+        """JSON log lines written since the last mark (a non-JSON line is kept, flagged)."""
         self.require("logs")
-        path = self.log_path()
-        if path is None or not path.exists():
-            return []
-        with path.open("rb") as handle:
-            size = path.stat().st_size
-            handle.seek(self._log_offset if self._log_offset <= size else 0)
-            raw = handle.read()
-        lines: list[dict[str, Any]] = []
-        for number, line in enumerate(raw.decode("utf-8", "replace").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                lines.append(json.loads(line))
-            except ValueError:
-                lines.append({"_not_json": line, "_line": number})
-        return lines
+        return parse_lines(read_since(self.log_path(), self._log_offset))
 
     def raw_log_text(self) -> str:
         """The log file's text since the mark (secret scans read this, not parsed lines)."""
         self.require("logs")
-        path = self.log_path()
-        if path is None or not path.exists():
-            return ""
-        with path.open("rb") as handle:
-            handle.seek(self._log_offset if self._log_offset <= path.stat().st_size else 0)
-            return handle.read().decode("utf-8", "replace")
+        return read_since(self.log_path(), self._log_offset)

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from steps.targets.specs import BackupSpec, StartSpec, backup_spec, preflight_spec, start_spec
+from steps.targets.tables import string, table
+
 CHANNELS = ("wa", "ig", "msg")
 # Capabilities a scenario can require with a @needs-<capability> tag.
 CAPABILITIES = (
@@ -63,27 +66,6 @@ class TenantIds:
     page_id: str = "112233445566778"
     ig_account_id: str = "17841400000000001"
     token: str = field(default="", repr=False)
-
-
-@dataclass(frozen=True)
-class StartSpec:
-    """How the harness starts (and restarts) the gateway: argv, env, readiness probe."""
-
-    command: tuple[str, ...]
-    env: Mapping[str, str]
-    cwd: str = "."
-    ready_path: str = "/health"
-    timeout: float = 30.0
-    inherit_env: bool = True
-
-
-@dataclass(frozen=True)
-class BackupSpec:
-    """The backup command (run with the start env), the snapshot folder and file name pattern."""
-
-    command: tuple[str, ...]
-    dir: str
-    name: str  # "{stamp}" = UTC time as %Y%m%dT%H%M%SZ, e.g. "gateway-{stamp}.sqlite"
 
 
 @dataclass(frozen=True)
@@ -160,21 +142,21 @@ def from_mapping(
     p: list[str] = []
     for key in sorted(set(raw) - TOP_KEYS):
         p.append(f"unknown key {key!r}; allowed top-level keys: {', '.join(sorted(TOP_KEYS))}")
-    name = _str(raw, "name", p, required=True)
-    base_url = _str(raw, "base_url", p, required=True)
+    name = string(raw, "name", p, required=True)
+    base_url = string(raw, "base_url", p, required=True)
     if base_url and not base_url.startswith(("http://", "https://")):
         p.append(f"base_url = {base_url!r} must start with http:// or https://")
-    webhooks = _table(raw, "webhooks", p)
+    webhooks = table(raw, "webhooks", p)
     for ch in CHANNELS:
         if not isinstance(webhooks.get(ch), str):
             p.append(f'[webhooks] {ch} is required: a path like "/webhook/{ch}" or a full URL')
     for key in sorted(set(webhooks) - set(CHANNELS)):
         p.append(f"[webhooks] unknown channel {key!r}; use wa, ig, msg")
-    secrets = _table(raw, "secrets", p)
+    secrets = table(raw, "secrets", p)
     app_secret = _secret(secrets, "app_secret", env, p, required=True)
     verify_token = _secret(secrets, "verify_token", env, p, required=False)
     admin_token = _secret(secrets, "admin_token", env, p, required=False)
-    graph = _table(raw, "graph", p)
+    graph = table(raw, "graph", p)
     port = graph.get("port", 0)
     if not isinstance(port, int) or not 0 <= port <= 65535:
         p.append(f"[graph] port = {port!r} must be an integer 0-65535 (0 picks a free port)")
@@ -186,7 +168,7 @@ def from_mapping(
     for cap in caps:
         if cap not in CAPABILITIES:
             p.append(f"capabilities: unknown {cap!r}; known: {', '.join(CAPABILITIES)}")
-    endpoints = {str(k): str(v) for k, v in _table(raw, "endpoints", p).items()}
+    endpoints = {str(k): str(v) for k, v in table(raw, "endpoints", p).items()}
     for key in sorted(set(endpoints) - {"health", "ready", "metrics", "admin"}):
         p.append(f"[endpoints] unknown {key!r}; use health, ready, metrics, admin")
     settle = raw.get("settle_seconds", 0.3)
@@ -206,10 +188,10 @@ def from_mapping(
         graph_port=port,
         graph_version=str(graph.get("version", "v25.0")),
         endpoints=endpoints,
-        log_file=_str(_table(raw, "logs", p), "file", p, where="[logs] ") or None,
-        start=_start(raw, p),
-        preflight=_preflight(raw, p),
-        backup=_backup(raw, p),
+        log_file=string(table(raw, "logs", p), "file", p, where="[logs] ") or None,
+        start=start_spec(raw, p),
+        preflight=preflight_spec(raw, p),
+        backup=backup_spec(raw, p),
         extra_capabilities=frozenset(c for c in caps if c in CAPABILITIES),
         settle_seconds=float(settle),
     )
@@ -218,55 +200,15 @@ def from_mapping(
     return config
 
 
-def _str(
-    raw: Mapping[str, Any], key: str, p: list[str], *, required: bool = False, where: str = ""
-) -> str:
-    value = raw.get(key)
-    if value is None:
-        if required:
-            p.append(f"{where}{key} is required")
-        return ""
-    if not isinstance(value, str):
-        p.append(f"{where}{key} must be a string, got {type(value).__name__}")
-        return ""
-    return value
-
-
-# Keys each table accepts; a misspelt key (or a top-level key written below a table header,
-# which TOML files under that table) is reported instead of silently ignored.
-TABLE_KEYS = {
-    "graph": {"host", "port", "version"},
-    "logs": {"file"},
-    "start": {"command", "env", "cwd", "ready_path", "timeout", "inherit_env"},
-    "preflight": {"command"},
-    "backup": {"command", "dir", "name"},
-}
-
-
-def _table(raw: Mapping[str, Any], key: str, p: list[str]) -> dict[str, Any]:
-    value = raw.get(key, {})
-    if not isinstance(value, dict):
-        p.append(f"[{key}] must be a table, got {type(value).__name__}")
-        return {}
-    allowed = TABLE_KEYS.get(key)
-    if allowed is not None:
-        for extra in sorted(set(value) - allowed):
-            p.append(
-                f"[{key}] unknown key {extra!r}; allowed: {', '.join(sorted(allowed))} "
-                "(top-level keys must come before the first [table])"
-            )
-    return value
-
-
 def _secret(
-    table: Mapping[str, Any], key: str, env: Mapping[str, str], p: list[str], *, required: bool
+    section: Mapping[str, Any], key: str, env: Mapping[str, str], p: list[str], *, required: bool
 ) -> str:
     # Either the value itself or the name of an env var holding it (keeps secrets out of git).
-    if key in table:
-        return _str(table, key, p, where="[secrets] ")
+    if key in section:
+        return string(section, key, p, where="[secrets] ")
     env_key = f"{key}_env"
-    if env_key in table:
-        var = _str(table, env_key, p, where="[secrets] ")
+    if env_key in section:
+        var = string(section, env_key, p, where="[secrets] ")
         if var and not env.get(var):
             p.append(f"[secrets] {env_key} = {var!r} but ${var} is not set in the environment")
         return env.get(var, "") if var else ""
@@ -276,11 +218,11 @@ def _secret(
 
 
 def _tenants(raw: Mapping[str, Any], p: list[str]) -> dict[str, TenantIds]:
-    table = _table(raw, "tenants", p)
-    if not table:
+    section = table(raw, "tenants", p)
+    if not section:
         return {"primary": TenantIds("primary")}
     out: dict[str, TenantIds] = {}
-    for name, ids in table.items():
+    for name, ids in section.items():
         if not isinstance(ids, dict):
             p.append(f"[tenants.{name}] must be a table of ids")
             continue
@@ -293,61 +235,6 @@ def _tenants(raw: Mapping[str, Any], p: list[str]) -> dict[str, TenantIds]:
     if "primary" not in out:
         p.append("[tenants] needs a [tenants.primary] table (the tenant scenarios use by default)")
     return out
-
-
-def _start(raw: Mapping[str, Any], p: list[str]) -> StartSpec | None:
-    if "start" not in raw:
-        return None
-    table = _table(raw, "start", p)
-    command = table.get("command")
-    if not (isinstance(command, list) and command and all(isinstance(c, str) for c in command)):
-        p.append(
-            '[start] command must be a non-empty list of strings, e.g. ["{python}", "-m", "x"]'
-        )
-        command = ["?"]
-    env = table.get("env", {})
-    if not isinstance(env, dict):
-        p.append('[start.env] must be a table of NAME = "value"')
-        env = {}
-    timeout = table.get("timeout", 30.0)
-    if not isinstance(timeout, int | float) or timeout <= 0:
-        p.append(f"[start] timeout = {timeout!r} must be a number of seconds > 0")
-        timeout = 30.0
-    return StartSpec(
-        command=tuple(command),
-        env={str(k): str(v) for k, v in env.items()},
-        cwd=str(table.get("cwd", ".")),
-        ready_path=str(table.get("ready_path", "/health")),
-        timeout=float(timeout),
-        inherit_env=bool(table.get("inherit_env", True)),
-    )
-
-
-def _preflight(raw: Mapping[str, Any], p: list[str]) -> tuple[str, ...]:
-    # run with the [start] env plus the scenario's overrides; exit 1 means "problems found"
-    table = _table(raw, "preflight", p)
-    command = table.get("command", [])
-    if not isinstance(command, list) or not all(isinstance(c, str) for c in command):
-        p.append('[preflight] command must be a list of strings, e.g. ["{python}", "-m", "x"]')
-        return ()
-    return tuple(command)
-
-
-def _backup(raw: Mapping[str, Any], p: list[str]) -> BackupSpec | None:
-    if "backup" not in raw:
-        return None
-    table = _table(raw, "backup", p)
-    command = table.get("command")
-    if not (isinstance(command, list) and command and all(isinstance(c, str) for c in command)):
-        p.append("[backup] command must be a non-empty list of strings")
-        return None
-    name = _str(table, "name", p, required=True, where="[backup] ")
-    if name and "{stamp}" not in name:
-        p.append(
-            f'[backup] name = {name!r} must contain {{stamp}} (e.g. "gateway-{{stamp}}.sqlite")'
-        )
-    directory = _str(table, "dir", p, required=True, where="[backup] ")
-    return BackupSpec(tuple(command), directory, name)
 
 
 def expand(template: str, values: Mapping[str, str]) -> str:
