@@ -37,7 +37,9 @@ class BuildContext:
     _faker: Faker | None = field(default=None, repr=False)
 
     @classmethod
-    def seeded(cls, seed: int, *, now: float | None = None, tenant: Tenant | None = None) -> BuildContext:
+    def seeded(
+        cls, seed: int, *, now: float | None = None, tenant: Tenant | None = None
+    ) -> BuildContext:
         """A reproducible context: same seed, same ids and names."""
         ctx = cls(rng=random.Random(seed), tenant=tenant or Tenant())
         if now is not None:
@@ -65,7 +67,9 @@ class BuildContext:
     # -- ids ----------------------------------------------------------------
     def digits(self, n: int) -> str:
         """``n`` random decimal digits, never starting with 0."""
-        return str(self.rng.randint(1, 9)) + "".join(str(self.rng.randint(0, 9)) for _ in range(n - 1))
+        return str(self.rng.randint(1, 9)) + "".join(
+            str(self.rng.randint(0, 9)) for _ in range(n - 1)
+        )
 
     def wamid(self) -> str:
         """A WhatsApp message id: ``wamid.`` + base64 of an opaque id, as Meta sends."""

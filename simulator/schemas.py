@@ -20,14 +20,18 @@ class SchemaViolation(ValueError):
 
     def __init__(self, schema: str, error: ValidationError) -> None:
         self.schema = schema
-        self.path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+        self.path = "$" + "".join(
+            f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path
+        )
         self.reason = error.message
         super().__init__(f"{schema}: {self.path}: {self.reason}")
 
 
 def schema_name(path: Path) -> str:
     """The short name of a schema file: its path under payloads/schemas without the suffix."""
-    return path.relative_to(SCHEMAS_DIR).as_posix().removesuffix(".schema.json").removesuffix(".json")
+    return (
+        path.relative_to(SCHEMAS_DIR).as_posix().removesuffix(".schema.json").removesuffix(".json")
+    )
 
 
 @cache
@@ -64,7 +68,9 @@ def validator(name: str) -> Draft202012Validator:
 
 def errors(name: str, document: Any) -> list[SchemaViolation]:
     """Every violation of ``document`` against ``name``, most specific first."""
-    found = sorted(validator(name).iter_errors(document), key=lambda e: (list(e.absolute_path), e.message))
+    found = sorted(
+        validator(name).iter_errors(document), key=lambda e: (list(e.absolute_path), e.message)
+    )
     return [SchemaViolation(name, e) for e in found]
 
 

@@ -39,7 +39,9 @@ def sha1_hex(secret: str | bytes, body: bytes) -> str:
     return hmac.new(key, body, hashlib.sha1).hexdigest()
 
 
-def signature_headers(secret: str | bytes, body: bytes, *, legacy_sha1: bool = False) -> dict[str, str]:
+def signature_headers(
+    secret: str | bytes, body: bytes, *, legacy_sha1: bool = False
+) -> dict[str, str]:
     """The headers Meta sends with a webhook POST."""
     headers = {
         "Content-Type": "application/json",
