@@ -44,7 +44,9 @@ def gateway_process(tmp_path: Path):
             wait_listening(port, timeout=30)
         except TimeoutError:
             proc.kill()
-            raise AssertionError(f"gateway did not start: {proc.communicate()[1].decode()[-2000:]}") from None
+            raise AssertionError(
+                f"gateway did not start: {proc.communicate()[1].decode()[-2000:]}"
+            ) from None
         yield port, tmp_path / "gateway.log"
     finally:
         proc.send_signal(signal.SIGTERM)
