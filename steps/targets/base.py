@@ -127,33 +127,26 @@ class Target(ABC):
             env = self.env()
         finally:
             self.overrides = saved
-        values = self.placeholders()
-        argv = [expand(part, values) for part in self.config.preflight]
-        cwd = expand(self.config.start.cwd, values) if self.config.start else "."
-        done = subprocess.run(
-            argv,
-            env={**os.environ, **env} if self._inherit() else env,
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-        return done.returncode, done.stdout + done.stderr
+        return self._run(self.config.preflight, env, timeout=30)
 
     def run_command(self, argv_template: tuple[str, ...]) -> tuple[int, str]:
         """Run a target command (backup ...) with the gateway's env; (exit code, output)."""
+        return self._run(argv_template, self.env(), timeout=60)
+
+    def _run(
+        self, argv_template: tuple[str, ...], env: dict[str, str], *, timeout: float
+    ) -> tuple[int, str]:
+        """Run a command template in the gateway's cwd with ``env``; (exit code, combined output)."""
         values = self.placeholders()
         argv = [expand(part, values) for part in argv_template]
         cwd = expand(self.config.start.cwd, values) if self.config.start else "."
-        env = self.env()
         done = subprocess.run(
             argv,
             env={**os.environ, **env} if self._inherit() else env,
             cwd=cwd,
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=timeout,
             check=False,
         )
         return done.returncode, done.stdout + done.stderr
