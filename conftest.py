@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from steps.library import STEP_MODULES
+
 if TYPE_CHECKING:
     from steps.targets import Target, TargetConfig
     from steps.world import World
@@ -23,14 +25,8 @@ NOT_APPLICABLE = "not applicable: "
 
 # The step library: one module per domain, loaded for every test session (pytest-bdd finds
 # step definitions as fixtures of these plugins).
-pytest_plugins = [
-    "steps.delivery",
-    "steps.signature",
-    "steps.gateway",
-    "steps.graph",
-    "steps.outbox",
-    "steps.observability",
-]
+# steps.library.STEP_MODULES is the one list, so its phrase inventory covers what is loaded here.
+pytest_plugins = list(STEP_MODULES)
 
 
 def feature_tags(folder: Path = FEATURES) -> dict[str, str]:
