@@ -28,9 +28,9 @@ def test_feature_tags_are_found_with_their_first_location(tmp_path: Path) -> Non
     }
 
 
-@pytest.mark.parametrize("expression", ["T2.01", "P0-01", "wa", "T4.02", "needs-restart"])
-def test_marker_expressions_select_scenarios_under_strict_markers(expression: str) -> None:
-    done = subprocess.run(
+def _collect(*marker_args: str) -> subprocess.CompletedProcess[str]:
+    """``pytest features --collect-only -q`` on the in-process reference target, with ``marker_args``."""
+    return subprocess.run(
         [
             sys.executable,
             "-m",
@@ -38,9 +38,7 @@ def test_marker_expressions_select_scenarios_under_strict_markers(expression: st
             "features",
             "--collect-only",
             "-q",
-            "--strict-markers",
-            "-m",
-            expression,
+            *marker_args,
             "-p",
             "no:cacheprovider",
             "--target",
@@ -52,6 +50,11 @@ def test_marker_expressions_select_scenarios_under_strict_markers(expression: st
         timeout=120,
         check=False,
     )
+
+
+@pytest.mark.parametrize("expression", ["T2.01", "P0-01", "wa", "T4.02", "needs-restart"])
+def test_marker_expressions_select_scenarios_under_strict_markers(expression: str) -> None:
+    done = _collect("--strict-markers", "-m", expression)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert " collected" in done.stdout or "tests collected" in done.stdout, done.stdout[-500:]
     selected = [ln for ln in done.stdout.splitlines() if ln.startswith("features/")]
@@ -59,26 +62,6 @@ def test_marker_expressions_select_scenarios_under_strict_markers(expression: st
 
 
 def test_channel_examples_select_only_their_channel() -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "features",
-            "--collect-only",
-            "-q",
-            "-m",
-            "T2.12 and ig",
-            "-p",
-            "no:cacheprovider",
-            "--target",
-            "reference-inprocess",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = _collect("-m", "T2.12 and ig")
     selected = [ln for ln in done.stdout.splitlines() if ln.startswith("features/")]
     assert len(selected) == 1 and "Instagram" in selected[0], done.stdout[-1500:]
