@@ -137,6 +137,20 @@ def single_event(object_name: str, business_id: str, times: Times, event: Event)
     }
 
 
+def read_receipt(
+    object_name: str, business_id: str, user_id: str, times: Times, read: dict[str, Any]
+) -> Payload:
+    """The read webhook both Messenger and Instagram send: user -> business, ``read`` as given
+    (Messenger puts a watermark in it, Instagram the mid that was seen)."""
+    event = {
+        "sender": {"id": user_id},
+        "recipient": {"id": business_id},
+        "timestamp": times.event,
+        "read": read,
+    }
+    return single_event(object_name, business_id, times, event)
+
+
 def require_id(name: str, value: Any) -> str:
     """``value`` as a Meta id (decimal string), or a ValueError naming the argument."""
     if not isinstance(value, str) or not value.isdigit():

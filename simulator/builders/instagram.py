@@ -70,10 +70,4 @@ def read_payload(ctx: BuildContext, *, mid: str, igsid: str, ig_id: str | None =
     user = _messaging.require_id("igsid", igsid)
     seen = _messaging.require_mid("mid", mid)
     times = _messaging.Times.now(ctx)
-    event = {
-        "sender": {"id": user},
-        "recipient": {"id": account},
-        "timestamp": times.event,
-        "read": {"mid": seen},
-    }
-    return _messaging.single_event(OBJECT, account, times, event)
+    return _messaging.read_receipt(OBJECT, account, user, times, {"mid": seen})

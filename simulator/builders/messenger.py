@@ -61,10 +61,4 @@ def read_payload(
         raise ValueError(
             f"watermark must be epoch milliseconds (an int >= 10**12), got {watermark!r}"
         )
-    event = {
-        "sender": {"id": user},
-        "recipient": {"id": page},
-        "timestamp": times.event,
-        "read": {"watermark": watermark},
-    }
-    return _messaging.single_event(OBJECT, page, times, event)
+    return _messaging.read_receipt(OBJECT, page, user, times, {"watermark": watermark})
