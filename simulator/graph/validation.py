@@ -56,6 +56,17 @@ def compiled(kind: str, strict: bool) -> Draft202012Validator:
     return Draft202012Validator(_loosen(copy.deepcopy(schemas.schema(name))))
 
 
+# keyword -> how Graph words the violation after "Param <where>" ({value}: the schema's bound)
+_SIMPLE_WORDING = {
+    "type": "must be of type {value}",
+    "maxLength": "must be at most {value} characters long",
+    "minLength": "must be at least {value} characters long",
+    "pattern": "is not in a valid format (expected to match {value})",
+    "maxItems": "must have at most {value} items",
+    "minItems": "must have at least {value} items",
+}
+
+
 def describe(error: ValidationError) -> str:
     """One sentence naming the parameter, in Graph's wording where Graph has one."""
     where = param_path(list(error.absolute_path))
@@ -77,18 +88,8 @@ def describe(error: ValidationError) -> str:
     if keyword in ("enum", "const"):
         allowed = value if keyword == "enum" else [value]
         return f"Param {where} must be one of {{{', '.join(map(str, allowed))}}}."
-    if keyword == "type":
-        return f"Param {where} must be of type {value}."
-    if keyword == "maxLength":
-        return f"Param {where} must be at most {value} characters long."
-    if keyword == "minLength":
-        return f"Param {where} must be at least {value} characters long."
-    if keyword == "pattern":
-        return f"Param {where} is not in a valid format (expected to match {value})."
-    if keyword == "maxItems":
-        return f"Param {where} must have at most {value} items."
-    if keyword == "minItems":
-        return f"Param {where} must have at least {value} items."
+    if keyword in _SIMPLE_WORDING:
+        return f"Param {where} {_SIMPLE_WORDING[keyword].format(value=value)}."
     return f"Param {where} is invalid: {error.message}."
 
 
