@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import copy
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from simulator.schemas import errors
-from tests.simulator.test_messenger_schema import _get, _matches, _paths, _without
-
-SAMPLES = json.loads(
-    (Path(__file__).resolve().parents[2] / "payloads/samples/instagram.json").read_text("utf-8")
+from tests.support.json_docs import (
+    get,
+    load_samples,
+    matches,
+    paths,
+    with_unknown_field,
+    with_value,
+    without,
 )
+
+SAMPLES = load_samples("instagram")
 SCHEMA = "instagram/webhook"
 EV = "entry.*.messaging.*"
 CV = "entry.*.changes.*.value"
@@ -76,15 +80,15 @@ VALUE_REQUIRED = {"comments": COMMENT, "live_comments": COMMENT, "mentions": {f"
 
 def _required(payload: dict[str, Any], path: tuple[str, ...]) -> bool:
     if path[2:3] == ("changes",) and len(path) > 5:
-        field = _get(payload, path[:4])["field"]
-        return any(_matches(path, p) for p in VALUE_REQUIRED.get(field, ()))
-    return any(_matches(path, p) for p in REQUIRED)
+        field = get(payload, path[:4])["field"]
+        return any(matches(path, p) for p in VALUE_REQUIRED.get(field, ()))
+    return any(matches(path, p) for p in REQUIRED)
 
 
 REMOVALS = [
     pytest.param(name, path, id=f"{name}:-{'.'.join(path)}")
     for name, event in SAMPLES.items()
-    for path in _paths(event["payload"])
+    for path in paths(event["payload"])
 ]
 
 
@@ -98,7 +102,7 @@ def test_removing_a_field_fails_exactly_when_meta_requires_it(
     name: str, path: tuple[str, ...]
 ) -> None:
     payload = SAMPLES[name]["payload"]
-    found = errors(SCHEMA, _without(payload, path))
+    found = errors(SCHEMA, without(payload, path))
     assert bool(found) == _required(payload, path), [str(e) for e in found]
 
 
@@ -130,11 +134,7 @@ WRONG_TYPES = [
 
 @pytest.mark.parametrize(("name", "path", "value"), WRONG_TYPES)
 def test_a_wrong_type_is_rejected(name: str, path: str, value: Any) -> None:
-    payload = copy.deepcopy(SAMPLES[name]["payload"])
-    *parent, last = path.split(".")
-    target = _get(payload, tuple(parent))
-    target[int(last) if isinstance(target, list) else last] = value
-    assert errors(SCHEMA, payload)
+    assert errors(SCHEMA, with_value(SAMPLES[name]["payload"], path, value))
 
 
 @pytest.mark.parametrize(
@@ -150,10 +150,7 @@ def test_a_wrong_type_is_rejected(name: str, path: str, value: Any) -> None:
     ],
 )
 def test_unknown_fields_meta_may_add_are_tolerated(name: str, where: str) -> None:
-    payload = copy.deepcopy(SAMPLES[name]["payload"])
-    target = _get(payload, tuple(where.split("."))) if where else payload
-    target["field_meta_added_in_v27"] = {"anything": [1, "two"]}
-    assert errors(SCHEMA, payload) == []
+    assert errors(SCHEMA, with_unknown_field(SAMPLES[name]["payload"], where)) == []
 
 
 def test_an_unknown_attachment_type_and_change_field_are_tolerated() -> None:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import copy
-import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from simulator.schemas import errors
-
-SAMPLES = json.loads(
-    (Path(__file__).resolve().parents[2] / "payloads/samples/messenger.json").read_text("utf-8")
+from tests.support.json_docs import (
+    get,
+    load_samples,
+    matches,
+    paths,
+    with_unknown_field,
+    with_value,
+    without,
 )
+
+SAMPLES = load_samples("messenger")
 SCHEMA = "messenger/webhook"
 EV = "entry.*.*.*"  # an event of messaging[] or standby[]
 MEDIA = {"image", "audio", "video", "file", "reel", "ig_reel", "post", "ig_post"}
@@ -71,34 +75,12 @@ TEMPLATE_REQUIRED = {
 }
 
 
-def _paths(node: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    """Every key path of a JSON document (list indices as strings)."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield (*prefix, key)
-            yield from _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _paths(value, (*prefix, str(i)))
-
-
-def _matches(path: tuple[str, ...], pattern: str) -> bool:
-    parts = pattern.split(".")
-    return len(parts) == len(path) and all(p in ("*", s) for p, s in zip(parts, path, strict=True))
-
-
-def _get(doc: Any, path: tuple[str, ...]) -> Any:
-    for part in path:
-        doc = doc[int(part)] if isinstance(doc, list) else doc[part]
-    return doc
-
-
 def _required(payload: dict[str, Any], path: tuple[str, ...]) -> bool:
-    if any(_matches(path, p) for p in REQUIRED):
+    if any(matches(path, p) for p in REQUIRED):
         return True
     at = path.index("attachments") + 2 if "attachments" in path else 0
     if at and len(path) > at:  # what an attachment needs depends on its type
-        kind = _get(payload, path[:at])["type"]
+        kind = get(payload, path[:at])["type"]
         rest = ".".join("*" if s.isdigit() else s for s in path[at:])
         return rest in (
             MEDIA_REQUIRED if kind in MEDIA else TEMPLATE_REQUIRED if kind == "template" else ()
@@ -106,16 +88,10 @@ def _required(payload: dict[str, Any], path: tuple[str, ...]) -> bool:
     return False
 
 
-def _without(doc: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
-    out = copy.deepcopy(doc)
-    del _get(out, path[:-1])[path[-1]]
-    return out
-
-
 REMOVALS = [
     pytest.param(name, path, id=f"{name}:-{'.'.join(path)}")
     for name, event in SAMPLES.items()
-    for path in _paths(event["payload"])
+    for path in paths(event["payload"])
 ]
 
 
@@ -129,7 +105,7 @@ def test_removing_a_field_fails_exactly_when_meta_requires_it(
     name: str, path: tuple[str, ...]
 ) -> None:
     payload = SAMPLES[name]["payload"]
-    found = errors(SCHEMA, _without(payload, path))
+    found = errors(SCHEMA, without(payload, path))
     assert bool(found) == _required(payload, path), [str(e) for e in found]
 
 
@@ -171,11 +147,7 @@ WRONG_TYPES = [
 
 @pytest.mark.parametrize(("name", "path", "value"), WRONG_TYPES)
 def test_a_wrong_type_is_rejected(name: str, path: str, value: Any) -> None:
-    payload = copy.deepcopy(SAMPLES[name]["payload"])
-    *parent, last = path.split(".")
-    target = _get(payload, tuple(parent))
-    target[int(last) if isinstance(target, list) else last] = value
-    assert errors(SCHEMA, payload)
+    assert errors(SCHEMA, with_value(SAMPLES[name]["payload"], path, value))
 
 
 @pytest.mark.parametrize(
@@ -190,10 +162,7 @@ def test_a_wrong_type_is_rejected(name: str, path: str, value: Any) -> None:
     ],
 )
 def test_unknown_fields_meta_may_add_are_tolerated(where: str) -> None:
-    payload = copy.deepcopy(SAMPLES["msg.image"]["payload"])
-    target = _get(payload, tuple(where.split("."))) if where else payload
-    target["field_meta_added_in_v27"] = {"anything": [1, "two"]}
-    assert errors(SCHEMA, payload) == []
+    assert errors(SCHEMA, with_unknown_field(SAMPLES["msg.image"]["payload"], where)) == []
 
 
 def test_an_unknown_attachment_type_is_tolerated() -> None:

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import copy
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from simulator import schemas
+from tests.support.json_docs import load_samples, with_value, without
 
-SAMPLES = json.loads(
-    (Path(__file__).parents[2] / "payloads" / "samples" / "whatsapp.json").read_text(
-        encoding="utf-8"
-    )
-)
+SAMPLES = load_samples("whatsapp")
 SCHEMA = "whatsapp/webhook"
 VALUE = "entry.0.changes.0.value"
 MSG = f"{VALUE}.messages.0"
@@ -66,29 +61,6 @@ ENVELOPE_REQUIRED = [
 ]
 
 
-def _walk(doc: Any, path: str) -> tuple[Any, str | int]:
-    """The parent of the last segment of dot path ``path`` and that segment."""
-    parts: list[str | int] = [int(p) if p.isdigit() else p for p in path.split(".")]
-    node = doc
-    for part in parts[:-1]:
-        node = node[part]
-    return node, parts[-1]
-
-
-def _without(payload: dict[str, Any], path: str) -> dict[str, Any]:
-    doc = copy.deepcopy(payload)
-    parent, key = _walk(doc, path)
-    del parent[key]
-    return doc
-
-
-def _with(payload: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    doc = copy.deepcopy(payload)
-    parent, key = _walk(doc, path)
-    parent[key] = value
-    return doc
-
-
 def _required_paths(name: str) -> list[str]:
     event = SAMPLES[name]
     value = event["payload"]["entry"][0]["changes"][0]["value"]
@@ -126,7 +98,7 @@ def test_every_sample_validates(name: str) -> None:
 
 @pytest.mark.parametrize(("name", "path"), REMOVALS, ids=[f"{n}-{p}" for n, p in REMOVALS])
 def test_schema_rejects_a_missing_required_field(name: str, path: str) -> None:
-    broken = _without(SAMPLES[name]["payload"], path)
+    broken = without(SAMPLES[name]["payload"], path)
     assert schemas.errors(SCHEMA, broken), f"{name} without {path} was accepted"
 
 
@@ -157,7 +129,7 @@ WRONG_TYPES = [
     ("name", "path", "bad"), WRONG_TYPES, ids=[f"{n}-{p}" for n, p, _ in WRONG_TYPES]
 )
 def test_schema_rejects_a_wrong_type(name: str, path: str, bad: Any) -> None:
-    broken = _with(SAMPLES[name]["payload"], path, bad)
+    broken = with_value(SAMPLES[name]["payload"], path, bad)
     assert schemas.errors(SCHEMA, broken), f"{name} with {path}={bad!r} was accepted"
 
 
@@ -179,15 +151,15 @@ def test_unknown_fields_are_tolerated_on_every_object(name: str) -> None:
 
 
 def test_an_unknown_message_type_is_tolerated_since_meta_adds_types() -> None:
-    payload = _with(SAMPLES["wa.text"]["payload"], f"{MSG}.type", "request_welcome")
-    schemas.validate(SCHEMA, _without(payload, f"{MSG}.text"))
+    payload = with_value(SAMPLES["wa.text"]["payload"], f"{MSG}.type", "request_welcome")
+    schemas.validate(SCHEMA, without(payload, f"{MSG}.text"))
 
 
 def test_v24_statuses_without_conversation_and_v23_with_conversation_both_pass() -> None:
     v23 = SAMPLES["wa.status.sent.v23"]["payload"]
     assert "id" in v23["entry"][0]["changes"][0]["value"]["statuses"][0]["conversation"]
     schemas.validate(SCHEMA, v23)
-    schemas.validate(SCHEMA, _without(v23, f"{STATUS}.conversation"))
+    schemas.validate(SCHEMA, without(v23, f"{STATUS}.conversation"))
 
 
 def test_removed_reaction_passes_with_emoji_omitted_or_empty() -> None:
@@ -199,24 +171,24 @@ def test_removed_reaction_passes_with_emoji_omitted_or_empty() -> None:
 
 def test_from_may_be_missing_only_when_the_contact_has_a_bsuid() -> None:
     classic = SAMPLES["wa.text"]["payload"]
-    bsuid = _with(
-        _without(classic, f"{VALUE}.contacts.0.wa_id"),
+    bsuid = with_value(
+        without(classic, f"{VALUE}.contacts.0.wa_id"),
         f"{VALUE}.contacts.0.user_id",
         "US.13491208655302741918",
     )
-    schemas.validate(SCHEMA, _without(bsuid, f"{MSG}.from"))
-    assert schemas.errors(SCHEMA, _without(classic, f"{MSG}.from"))
-    no_id = _without(_without(classic, f"{VALUE}.contacts.0.wa_id"), f"{MSG}.from")
+    schemas.validate(SCHEMA, without(bsuid, f"{MSG}.from"))
+    assert schemas.errors(SCHEMA, without(classic, f"{MSG}.from"))
+    no_id = without(without(classic, f"{VALUE}.contacts.0.wa_id"), f"{MSG}.from")
     assert schemas.errors(SCHEMA, no_id), "a contact with neither wa_id nor user_id was accepted"
-    bad_bsuid = _with(bsuid, f"{VALUE}.contacts.0.user_id", "13491208655302741918")
+    bad_bsuid = with_value(bsuid, f"{VALUE}.contacts.0.user_id", "13491208655302741918")
     assert schemas.errors(SCHEMA, bad_bsuid), "a BSUID without its country prefix was accepted"
 
 
 def test_a_failed_status_needs_errors_but_a_read_one_does_not() -> None:
     failed = SAMPLES["wa.status.failed"]["payload"]
-    assert schemas.errors(SCHEMA, _without(failed, f"{STATUS}.errors"))
+    assert schemas.errors(SCHEMA, without(failed, f"{STATUS}.errors"))
     schemas.validate(SCHEMA, SAMPLES["wa.status.read"]["payload"])
-    read_as_failed = _with(SAMPLES["wa.status.read"]["payload"], f"{STATUS}.status", "failed")
+    read_as_failed = with_value(SAMPLES["wa.status.read"]["payload"], f"{STATUS}.status", "failed")
     assert schemas.errors(SCHEMA, read_as_failed)
 
 
