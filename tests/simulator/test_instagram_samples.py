@@ -7,9 +7,10 @@ import re
 import pytest
 
 from simulator import catalogue
-from tests.simulator.test_messenger_samples import check_contract, load
+from tests.support.catalogue_contract import check_contract
+from tests.support.json_docs import load_samples
 
-SAMPLES = load("instagram")
+SAMPLES = load_samples("instagram")
 REQUIRED_NAMES = [
     "ig.text",
     "ig.image",

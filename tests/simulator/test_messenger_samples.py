@@ -2,57 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from simulator import catalogue
+from tests.support.catalogue_contract import check_contract
+from tests.support.json_docs import load_samples
 
-ROOT = Path(__file__).resolve().parents[2]
-KEYS = {
-    "description",
-    "channel",
-    "kind",
-    "message_type",
-    "processable",
-    "dialects",
-    "source",
-    "payload",
-}
-ENVELOPE_TYPES = set(
-    json.loads((ROOT / "payloads/schemas/envelope.schema.json").read_text("utf-8"))["properties"][
-        "type"
-    ]["enum"]
-)
-
-
-def load(family: str) -> dict[str, Any]:
-    """The raw samples file payloads/samples/<family>.json."""
-    doc: dict[str, Any] = json.loads((ROOT / f"payloads/samples/{family}.json").read_text("utf-8"))
-    return doc
-
-
-def check_contract(name: str, event: dict[str, Any], channel: str, obj: str) -> None:
-    """One sample honours the catalogue contract: exact keys, channel, types, a full webhook body."""
-    assert set(event) == KEYS, f"{name}: keys {sorted(event)}"
-    assert re.fullmatch(rf"{channel}\.[a-z_]+(\.[a-z_]+)?", name), name
-    assert event["channel"] == channel
-    assert event["dialects"] == ["classic"]
-    assert isinstance(event["processable"], bool)
-    assert event["message_type"] is None or event["message_type"] in ENVELOPE_TYPES
-    assert event["description"].strip() and "\n" not in event["description"]
-    assert "META-CONTRACT" in event["source"]
-    assert event["payload"]["object"] == obj and event["payload"]["entry"]
-    if event["processable"]:
-        assert event["message_type"] is not None, (
-            f"{name}: a processable event needs an envelope type"
-        )
-
-
-SAMPLES = load("messenger")
+SAMPLES = load_samples("messenger")
 REQUIRED_NAMES = [
     "msg.text",
     "msg.quick_reply",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,12 +12,10 @@ import pytest
 from simulator import schemas
 from simulator.builders import whatsapp as wa
 from simulator.context import BuildContext, Tenant
+from tests.support.catalogue_contract import KEYS
+from tests.support.json_docs import load_samples
 
-SAMPLES = json.loads(
-    (Path(__file__).parents[2] / "payloads" / "samples" / "whatsapp.json").read_text(
-        encoding="utf-8"
-    )
-)
+SAMPLES = load_samples("whatsapp")
 SCHEMA = "whatsapp/webhook"
 NOW = 1767225600  # 2026-01-01T00:00:00Z
 TENANT = Tenant(
@@ -50,18 +47,8 @@ def test_every_sample_refreshed_in_each_of_its_dialects_validates(name: str, dia
 
 
 def test_catalogue_contract_fields_and_required_names() -> None:
-    keys = {
-        "description",
-        "channel",
-        "kind",
-        "message_type",
-        "processable",
-        "dialects",
-        "source",
-        "payload",
-    }
     for name, event in SAMPLES.items():
-        assert set(event) == keys, name
+        assert set(event) == KEYS, name
         assert event["channel"] == "wa" and name.startswith("wa.")
         assert set(event["dialects"]) <= {"classic", "bsuid"} and "classic" in event["dialects"]
         value = value_of(event["payload"])
