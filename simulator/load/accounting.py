@@ -10,6 +10,8 @@ from typing import Any
 
 # Graph routes that carry a reply; mark-as-read, sender actions and media calls are not replies.
 REPLY_KIND = "send"
+# the DLQ reason of an outbox item found inflight after a crash (gateway/outbound/worker.py)
+AMBIGUOUS = "inflight-at-crash"
 # every load token starts so (a reply carrying one that was never ACKed is told apart)
 TOKEN_PREFIX = "mload-"
 
@@ -166,6 +168,10 @@ def account(
             acc.replied_once.append(msg_id)
         elif n == 0 and len(reasons) == 1:
             acc.dead_lettered[msg_id] = reasons[0]
+        elif n == 1 and reasons == [AMBIGUOUS]:
+            # killed mid-send: the reply may have left before the crash, so the gateway parks the
+            # item for a human instead of sending again; one reply + that dead letter is not a double
+            acc.dead_lettered[msg_id] = AMBIGUOUS
         elif n == 0 and not reasons:
             acc.lost.append(msg_id)
         else:
