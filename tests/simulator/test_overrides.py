@@ -11,31 +11,13 @@ from simulator.overrides import (
     parse_value,
     set_path,
 )
-
-
-def wa() -> dict:
-    return {
-        "object": "whatsapp_business_account",
-        "entry": [
-            {
-                "id": "102290129340398",
-                "changes": [
-                    {
-                        "field": "messages",
-                        "value": {
-                            "messages": [
-                                {"type": "text", "text": {"body": "Hello"}, "timestamp": "1"}
-                            ]
-                        },
-                    }
-                ],
-            }
-        ],
-    }
+from tests.support.webhooks import wa_text_webhook
 
 
 def test_sets_a_nested_value_through_list_indices():
-    payload = apply_overrides(wa(), ["entry.0.changes.0.value.messages.0.text.body=Bonjour"])
+    payload = apply_overrides(
+        wa_text_webhook(), ["entry.0.changes.0.value.messages.0.text.body=Bonjour"]
+    )
     assert payload["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] == "Bonjour"
 
 
@@ -62,7 +44,7 @@ def test_only_the_first_equals_splits_path_and_value():
 
 def test_a_missing_final_key_is_created_and_mapping_values_are_used_as_given():
     payload = apply_overrides(
-        wa(), {"entry.0.changes.0.value.messages.0.context": {"forwarded": True}}
+        wa_text_webhook(), {"entry.0.changes.0.value.messages.0.context": {"forwarded": True}}
     )
     assert payload["entry"][0]["changes"][0]["value"]["messages"][0]["context"] == {
         "forwarded": True
@@ -70,7 +52,7 @@ def test_a_missing_final_key_is_created_and_mapping_values_are_used_as_given():
 
 
 def test_a_list_item_can_be_replaced():
-    payload = wa()
+    payload = wa_text_webhook()
     set_path(payload, "entry.0.changes.0.value.messages.0", {"type": "image"})
     assert payload["entry"][0]["changes"][0]["value"]["messages"] == [{"type": "image"}]
 
@@ -90,7 +72,7 @@ def test_a_list_item_can_be_replaced():
 )
 def test_a_bad_path_names_the_failing_segment_and_what_exists_there(path, names):
     with pytest.raises(OverrideError) as caught:
-        set_path(wa(), path, "x")
+        set_path(wa_text_webhook(), path, "x")
     message = str(caught.value)
     assert message.startswith(path)
     for part in names:
@@ -99,4 +81,4 @@ def test_a_bad_path_names_the_failing_segment_and_what_exists_there(path, names)
 
 def test_an_assignment_without_equals_is_refused():
     with pytest.raises(OverrideError, match="path=value"):
-        apply_overrides(wa(), ["entry.0.id"])
+        apply_overrides(wa_text_webhook(), ["entry.0.id"])

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from simulator.signing import meta_bytes, signature_headers, utf8_bytes
 from simulator.signing_defects import DefectNotApplicable, defective
+from tests.support.webhooks import wa_text_webhook
 
 SECRET = "6d1c2a9f0e8b7d6c5a4f3e2d1c0b9a88"
 
@@ -27,38 +28,10 @@ def verify(secret: str, body: bytes, header: str | None) -> bool:
 texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
 
 
-def wa_text(body: str) -> dict:
-    return {
-        "object": "whatsapp_business_account",
-        "entry": [
-            {
-                "id": "102290129340398",
-                "changes": [
-                    {
-                        "field": "messages",
-                        "value": {
-                            "messaging_product": "whatsapp",
-                            "messages": [
-                                {
-                                    "from": "33612345678",
-                                    "id": "wamid.x",
-                                    "timestamp": "1764000000",
-                                    "type": "text",
-                                    "text": {"body": body},
-                                }
-                            ],
-                        },
-                    }
-                ],
-            }
-        ],
-    }
-
-
 @settings(max_examples=300, deadline=None)
 @given(texts)
 def test_meta_bytes_verify_and_utf8_reserialisation_does_not(text):
-    payload = wa_text(text)
+    payload = wa_text_webhook(text)
     body = meta_bytes(payload)
     headers = signature_headers(SECRET, body)
     assert body.isascii()
