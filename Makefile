@@ -44,3 +44,9 @@ allure-report:
 
 steps-catalogue: setup
 	$(BIN)/python scripts/gen_step_catalogue.py
+
+# ---- mutation (issue 7, docs/reliability.md "Suite strength"): NOT part of `make test` (too long) --
+# MUTATION_EVERY=N judges every Nth mutant of gateway/pipeline/ (default 10; 1 = all, hours).
+.PHONY: mutation
+mutation: setup
+	@scripts/mutation.sh
