@@ -17,6 +17,7 @@ COMMANDS: list[str] = [
     "simulator.cli.trigger",
     "simulator.cli.verify",
     "simulator.cli.graph",
+    "simulator.cli.load",
 ]
 
 

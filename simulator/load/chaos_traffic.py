@@ -1,4 +1,4 @@
-"""Steady signed WA / IG / Messenger texts with unique tokens, redelivered like Meta does."""
+"""Steady signed WA / IG / Messenger texts with unique tokens, retried and redelivered as by Meta."""
 
 from __future__ import annotations
 
@@ -6,29 +6,10 @@ import asyncio
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 
-from simulator.catalogue import build
-from simulator.context import BuildContext
-from simulator.signing import meta_bytes, signature_headers
-
-CHANNELS = ("wa", "ig", "msg")
-# where the text and the message id sit in each channel's native payload (META-CONTRACT)
-TEXT_PATH = {
-    "wa": "entry.0.changes.0.value.messages.0.text.body",
-    "ig": "entry.0.messaging.0.message.text",
-    "msg": "entry.0.messaging.0.message.text",
-}
-
-
-def message_id(channel: str, payload: dict[str, Any]) -> str:
-    """The inbound message id the gateway keys its outbox on: wamid for WA, mid otherwise."""
-    entry = payload["entry"][0]
-    if channel == "wa":
-        return str(entry["changes"][0]["value"]["messages"][0]["id"])
-    return str(entry["messaging"][0]["message"]["mid"])
+from simulator.load.profiles import Profile, Webhook, WebhookFactory
 
 
 @dataclass
@@ -55,13 +36,29 @@ class TrafficPlan:
     redelivery_rate: float = 0.2  # share of ACKed events Meta sends again
     seed: int = 7
     give_up_after: float = 60.0  # Meta retries for days; a run stops retrying after this
-    run_id: str = "chaos"
+
+
+def chaos_profile(plan: TrafficPlan) -> Profile:
+    """Texts only (each tracked by its token), one per webhook, the three channels evenly."""
+    return Profile(
+        "chaos",
+        rate=plan.rate,
+        duration=plan.duration,
+        users=1,
+        channels={"wa": 1.0, "ig": 1.0, "msg": 1.0},
+        untracked_share=0.0,
+        batch_share=0.0,
+        redelivery=plan.redelivery_rate,
+        fault_rates={},
+        description="crash recovery: steady tracked texts while processes are killed",
+    )
 
 
 async def run_traffic(plan: TrafficPlan) -> Traffic:
     """Send ``rate * duration`` events; retry each until a 200 (as Meta does), then maybe again."""
     traffic = Traffic()
     rng = random.Random(plan.seed)
+    factory = WebhookFactory(chaos_profile(plan), plan.secret, plan.seed)
     total = int(plan.rate * plan.duration)
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=16)
     async with httpx.AsyncClient(timeout=5.0, limits=limits) as http:
@@ -71,9 +68,11 @@ async def run_traffic(plan: TrafficPlan) -> Traffic:
         for n in range(total):
             # a steady schedule: event n leaves at n / rate, whatever the gateway's state
             await asyncio.sleep(max(0.0, start + n / plan.rate - loop.time()))
-            channel = CHANNELS[n % len(CHANNELS)]
+            hook = factory.next()
             redeliver = rng.random() < plan.redelivery_rate
-            tasks.append(asyncio.create_task(_one(http, plan, traffic, n, channel, redeliver)))
+            tasks.append(
+                asyncio.create_task(_one(http, plan, traffic, hook, n % plan.gateways, redeliver))
+            )
         await asyncio.gather(*tasks)
     return traffic
 
@@ -82,38 +81,27 @@ async def _one(
     http: httpx.AsyncClient,
     plan: TrafficPlan,
     traffic: Traffic,
-    n: int,
-    channel: str,
+    hook: Webhook,
+    gateway: int,
     redeliver: bool,
 ) -> None:
-    token = f"{plan.run_id}-{plan.seed}-{n:06d}"
-    payload = build(
-        f"{channel}.text",
-        BuildContext.seeded(plan.seed * 1_000_003 + n),
-        overrides={TEXT_PATH[channel]: f"chaos token {token}"},
-    )
-    body = meta_bytes(payload)
-    headers = {"Content-Type": "application/json", **signature_headers(plan.secret, body)}
     traffic.sent += 1
-    gateway = n % plan.gateways
-    if not await _until_ok(http, plan, traffic, channel, gateway, body, headers):
-        traffic.unacked.append(token)
+    if not await _until_ok(http, plan, traffic, hook, gateway):
+        traffic.unacked.extend(hook.tracked.values())
         return
-    traffic.acked[message_id(channel, payload)] = token
+    traffic.acked.update(hook.tracked)
     if redeliver:
         # the same bytes again, to the other process when there are two: must never reply twice
         traffic.redeliveries += 1
-        await _until_ok(http, plan, traffic, channel, (gateway + 1) % plan.gateways, body, headers)
+        await _until_ok(http, plan, traffic, hook, (gateway + 1) % plan.gateways)
 
 
 async def _until_ok(
     http: httpx.AsyncClient,
     plan: TrafficPlan,
     traffic: Traffic,
-    channel: str,
+    hook: Webhook,
     gateway: int,
-    body: bytes,
-    headers: dict[str, str],
 ) -> bool:
     """POST until a 200; the delay grows like Meta's retries, shortened to fit a test run."""
     loop = asyncio.get_running_loop()
@@ -122,12 +110,13 @@ async def _until_ok(
     while True:
         traffic.posts += 1
         try:
-            r = await http.post(plan.url(channel, gateway), content=body, headers=headers)
+            url = plan.url(hook.channel, gateway)
+            r = await http.post(url, content=hook.body, headers=hook.headers)
             if r.status_code == 200:
                 return True
             if r.status_code < 500:
                 raise RuntimeError(
-                    f"gateway {gateway} refused a well-signed {channel} text with "
+                    f"gateway {gateway} refused a well-signed {hook.channel} text with "
                     f"{r.status_code}: {r.text[:200]} (check the secret and clients file)"
                 )
         except httpx.TransportError:

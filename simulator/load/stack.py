@@ -17,6 +17,7 @@ from typing import IO, Any
 import httpx
 
 from simulator.context import Tenant
+from simulator.load import report
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "metasim-load-app-secret-0123456789"
@@ -227,11 +228,7 @@ class Stack:
     # black-box observations --------------------------------------------------------------------
     def graph_calls(self, kind: str | None = None) -> list[dict[str, Any]]:
         """The fake Graph recorder's calls (bodies included), optionally one kind (``send``)."""
-        params = {"kind": kind} if kind else {}
-        r = self._http.get(f"{self.graph_url}/__metasim/calls", params=params)
-        r.raise_for_status()
-        calls: list[dict[str, Any]] = r.json()["calls"]
-        return calls
+        return report.graph_calls(self._http, self.graph_url, kind)
 
     def add_faults(self, faults: list[dict[str, Any]]) -> None:
         """Script faults on the fake (``POST /__metasim/faults`` items)."""
@@ -248,17 +245,4 @@ class Stack:
         alive = [i for i, gw in enumerate(self.gateways) if gw.alive]
         if not alive:
             raise RuntimeError("no gateway is running: restart one to read the DLQ")
-        r = self._http.get(
-            f"{self.gateway_url(alive[0])}/admin/dlq",
-            params={"limit": 1000},
-            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-        )
-        r.raise_for_status()
-        data = r.json()
-        items: list[dict[str, Any]] = data["items"]
-        if data["depth"] > len(items):
-            raise RuntimeError(
-                f"the DLQ holds {data['depth']} items but the admin API lists 1000 at most: "
-                "lower the fault rates or the run length"
-            )
-        return items
+        return report.dead_letters(self._http, self.gateway_url(alive[0]), ADMIN_TOKEN)

@@ -1,0 +1,195 @@
+"""Crash recovery under load: SIGKILL the gateway, or restart Redis, then account exactly-once."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from simulator.load.accounting import Accounting, account
+from simulator.load.chaos_redis import PersistentRedis
+from simulator.load.chaos_traffic import Traffic, TrafficPlan, run_traffic
+from simulator.load.stack import SECRET, Stack
+
+# a worker killed mid-claim keeps its inbox lease 30 s (gateway/worker.py), and an outbox item
+# left inflight is dead-lettered once its lease (Graph timeout + 5 s) ends: drain covers both
+DRAIN_SECONDS = 75.0
+DOWN_SECONDS = 0.5  # how long a killed process stays down before its restart
+
+
+@dataclass
+class ChaosResult:
+    """One scenario's figures and its exactly-once accounting."""
+
+    scenario: str
+    crashes: int
+    traffic: Traffic
+    accounting: Accounting
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.accounting.ok and not self.traffic.unacked
+
+    def summary(self) -> str:
+        t = self.traffic
+        head = [
+            f"== chaos scenario: {self.scenario}",
+            f"crashes: {self.crashes}   events sent: {t.sent}   ACKed: {len(t.acked)}   "
+            f"never ACKed: {len(t.unacked)}   redeliveries: {t.redeliveries}   "
+            f"refused posts (down): {t.refused}   wall time: {self.seconds:.1f} s",
+        ]
+        return "\n".join([*head, self.accounting.table()])
+
+    def to_json(self) -> dict[str, Any]:
+        t = self.traffic
+        return {
+            "scenario": self.scenario,
+            "crashes": self.crashes,
+            "sent": t.sent,
+            "acked": len(t.acked),
+            "unacked": t.unacked,
+            "redeliveries": t.redeliveries,
+            "refused_posts": t.refused,
+            "seconds": round(self.seconds, 1),
+            "accounting": self.accounting.to_json(),
+        }
+
+
+def _crash_schedule(duration: float, crashes: int) -> list[float]:
+    """Crash times spread evenly inside the run, never at its very start or end."""
+    return [duration * (k + 1) / (crashes + 1) for k in range(crashes)]
+
+
+def _chaos_thread(
+    schedule: Sequence[float], crash: Callable[[int], None]
+) -> tuple[threading.Thread, list[BaseException]]:
+    """Run ``crash(k)`` at each scheduled time on a thread (kills and restarts block)."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        start = time.monotonic()
+        for k, at in enumerate(schedule):
+            time.sleep(max(0.0, start + at - time.monotonic()))
+            try:
+                crash(k)
+            except BaseException as exc:  # reported after the run, never swallowed
+                errors.append(exc)
+                return
+
+    return threading.Thread(target=run, name="chaos", daemon=True), errors
+
+
+def _drain(stack: Stack, acked: dict[str, str], timeout: float) -> Accounting:
+    """Account until nothing is lost (late replies, lease expiries) and the Graph calls settle."""
+    deadline = time.monotonic() + timeout
+    last_calls = -1
+    while True:
+        calls = stack.graph_calls(kind="send")
+        acc = account(acked, calls, stack.dead_letters())
+        settled = len(calls) == last_calls
+        if (acc.ok and settled) or time.monotonic() > deadline:
+            return acc
+        last_calls = len(calls)
+        time.sleep(1.0)
+
+
+def _run(
+    stack: Stack, plan: TrafficPlan, crashes: int, crash: Callable[[int], None], drain: float
+) -> tuple[Traffic, Accounting]:
+    thread, errors = _chaos_thread(_crash_schedule(plan.duration, crashes), crash)
+    thread.start()
+    traffic = asyncio.run(run_traffic(plan))
+    thread.join()
+    if errors:
+        raise RuntimeError(f"a crash or restart failed: {errors[0]!r}") from errors[0]
+    return traffic, _drain(stack, traffic.acked, drain)
+
+
+def sigkill_scenario(
+    *,
+    duration: float = 40.0,
+    rate: float = 20.0,
+    kills: int = 4,
+    drain: float = DRAIN_SECONDS,
+    workdir: Path | None = None,
+) -> ChaosResult:
+    """One gateway on SQLite, SIGKILLed ``kills`` times during the run and restarted each time."""
+    started = time.monotonic()
+    plan = TrafficPlan(SECRET, lambda c, i: "", rate=rate, duration=duration)
+
+    def crash(k: int) -> None:
+        stack.kill(0)
+        time.sleep(DOWN_SECONDS)
+        stack.restart(0)
+
+    with Stack(gateways=1, workdir=workdir, callbacks=False) as stack:
+        plan.url = stack.webhook_url
+        traffic, acc = _run(stack, plan, kills, crash, drain)
+    return ChaosResult("sigkill", kills, traffic, acc, time.monotonic() - started)
+
+
+def redis_scenario(
+    *,
+    duration: float = 40.0,
+    rate: float = 20.0,
+    restarts: int = 3,
+    drain: float = DRAIN_SECONDS,
+    workdir: Path | None = None,
+) -> ChaosResult:
+    """Two gateways on one Redis (append-only, fsync always), Redis SIGKILLed and restarted."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="metasim-chaos-") as tmp:
+        base = workdir or Path(tmp)
+        (base / "redis").mkdir(parents=True, exist_ok=True)
+        plan = TrafficPlan(
+            SECRET, lambda c, i: "", rate=rate, duration=duration, gateways=2, seed=8
+        )
+        with PersistentRedis(base / "redis") as redis:
+
+            def crash(k: int) -> None:
+                redis.kill()
+                time.sleep(DOWN_SECONDS)
+                redis.start()
+
+            with Stack(redis.url, gateways=2, workdir=base / "stack", callbacks=False) as stack:
+                plan.url = stack.webhook_url
+                traffic, acc = _run(stack, plan, restarts, crash, drain)
+    return ChaosResult("redis-restart", restarts, traffic, acc, time.monotonic() - started)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m simulator.load.chaos``: run the scenarios, print the accounting, exit 1 if not ok."""
+    p = argparse.ArgumentParser(prog="python -m simulator.load.chaos", description=__doc__)
+    p.add_argument("--scenario", choices=("sigkill", "redis", "all"), default="all")
+    p.add_argument("--duration", type=float, default=40.0, help="seconds of traffic per scenario")
+    p.add_argument("--rate", type=float, default=20.0, help="events per second")
+    p.add_argument("--crashes", type=int, default=4, help="kills (or Redis restarts) per run")
+    p.add_argument("--json", type=Path, help="also write the results here as JSON")
+    args = p.parse_args(argv)
+    if args.duration <= 0 or args.rate <= 0 or args.crashes < 1:
+        p.error("--duration and --rate must be > 0 and --crashes >= 1")
+    kw = {"duration": args.duration, "rate": args.rate}
+    results = []
+    if args.scenario in ("sigkill", "all"):
+        results.append(sigkill_scenario(kills=args.crashes, **kw))
+        print(results[-1].summary(), flush=True)
+    if args.scenario in ("redis", "all"):
+        results.append(redis_scenario(restarts=args.crashes, **kw))
+        print(results[-1].summary(), flush=True)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps([r.to_json() for r in results], indent=2))
+    return 0 if all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

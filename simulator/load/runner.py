@@ -1,0 +1,51 @@
+"""Headless load run: start the Stack, script the faults, run Locust on it, return its verdict."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from simulator.load.profiles import Profile
+from simulator.load.stack import ADMIN_TOKEN, SECRET, Stack
+
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+MAX_DURATION = 600.0  # loopback runs stay bounded in time ...
+MAX_RATE = 5000.0  # ... and in count (rate x duration)
+SETTLE_ALLOWANCE = 180.0  # after the load: retries settle, accounting runs
+
+
+def locust_command(profile: Profile, host: str, graph: str, json_path: Path) -> list[str]:
+    """The `locust --headless` command line for one profile against a running stack."""
+    users = str(profile.users)
+    return [
+        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
+        "-u", users, "-r", users, "-t", f"{profile.duration:g}s", "--stop-timeout", "5",
+        "--host", host, "--only-summary", "--loglevel", "WARNING",
+        "--metasim-profile", profile.name, "--metasim-rate", f"{profile.rate:g}",
+        "--metasim-users", users, "--metasim-redelivery", f"{profile.redelivery:g}",
+        "--metasim-graph", graph, "--metasim-json", str(json_path),
+    ]  # fmt: skip
+
+
+def run(profile: Profile, json_path: Path, store_url: str | None = None) -> int:
+    """Run ``profile`` headless on a fresh stack; 0 when the accounting is exactly-once."""
+    if not 0 < profile.duration <= MAX_DURATION:
+        raise ValueError(f"duration must be within (0, {MAX_DURATION:g}] s, got {profile.duration}")
+    if not 0 < profile.rate <= MAX_RATE:
+        raise ValueError(f"rate must be within (0, {MAX_RATE:g}] messages/s, got {profile.rate}")
+    with Stack(store_url=store_url) as stack:
+        stack.add_faults(profile.faults())
+        env = {
+            **os.environ,
+            "METASIM_LOAD_SECRET": SECRET,
+            "METASIM_LOAD_ADMIN_TOKEN": ADMIN_TOKEN,
+        }
+        cmd = locust_command(profile, stack.gateway_url(0), stack.graph_url, json_path)
+        try:
+            done = subprocess.run(cmd, env=env, timeout=profile.duration + SETTLE_ALLOWANCE)
+        except subprocess.TimeoutExpired:
+            print(f"the load run overran {profile.duration + SETTLE_ALLOWANCE:g} s and was stopped")
+            return 1
+        return done.returncode
