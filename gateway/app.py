@@ -101,6 +101,12 @@ def build_app(
                 mode=mode,
             )
         log_event("INFO", "gateway started", stage="startup", env=runtime.settings.env, mode=mode)
+        # before any worker claims: work a killed predecessor held comes back now, not when
+        # its lease (30 s inbox) ends; the outbox worker's first recover then settles its sends
+        released = await runtime.store.release_dead_leases()
+        if released:
+            log_event("WARNING", "released leases of a dead process", stage="startup",
+                      released=released)  # fmt: skip
         loops = [InboxWorker(runtime).run, *background]
         tasks = [asyncio.create_task(loop(stop)) for loop in loops]
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -40,6 +41,24 @@ OUTBOX_COLUMNS = (
 )
 
 
+# columns added after the first release: (table, column, definition), added to older files at open
+MIGRATIONS = (
+    ("inbox", "owner_pid", "INTEGER"),
+    ("outbox", "owner_pid", "INTEGER"),
+)
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process with this id exists on this host (signal 0 checks without sending)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by another user
+    return True
+
+
 class SqliteStore:
     """The store on one SQLite file in WAL mode.
 
@@ -75,6 +94,10 @@ class SqliteStore:
         for pragma in self.PRAGMAS:
             self.db.execute(pragma)
         self.db.executescript(SCHEMA)
+        for table, column, definition in MIGRATIONS:
+            known = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
+            if column not in known:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     def _tx(self) -> _Transaction:
         return _Transaction(self.db)
@@ -107,10 +130,10 @@ class SqliteStore:
         now = self.clock()
         with self._tx():
             rows = self.db.execute(
-                "UPDATE inbox SET lease_until = ?, owner = ?, attempts = attempts + 1 "
-                "WHERE event_id IN (SELECT event_id FROM inbox WHERE lease_until <= ? "
-                "ORDER BY received_at LIMIT ?) RETURNING *",
-                (now + lease_seconds, worker_id, now, limit),
+                "UPDATE inbox SET lease_until = ?, owner = ?, owner_pid = ?, "
+                "attempts = attempts + 1 WHERE event_id IN (SELECT event_id FROM inbox "
+                "WHERE lease_until <= ? ORDER BY received_at LIMIT ?) RETURNING *",
+                (now + lease_seconds, worker_id, os.getpid(), now, limit),
             ).fetchall()
         events = [
             InboxEvent(
@@ -125,6 +148,38 @@ class SqliteStore:
             for r in rows
         ]
         return sorted(events, key=lambda e: e.received_at)
+
+    async def release_dead_leases(self) -> int:
+        """End now the leases held by processes of this host that are no longer alive.
+
+        A SQLite file is owned by the processes of one host (the gateway, sometimes the backup
+        CLI beside it), so the pid recorded with each lease says whether its holder still runs:
+        after a SIGKILL the restarted gateway need not wait out the 30 s inbox lease. Inbox
+        events become claimable at once; outbox items left inflight get an ended lease, so the
+        next ``outbox_recover`` dead-letters them as inflight-at-crash (never re-sent blindly).
+        A live pid (ours, a second gateway, or an unrelated process that reused the number)
+        keeps its leases until they expire: the safe side, only slower.
+        """
+        now = self.clock()
+        released = 0
+        with self._tx():
+            for table, held in (("inbox", "1 = 1"), ("outbox", "state = 'inflight'")):
+                pids = [
+                    r[0]
+                    for r in self.db.execute(
+                        f"SELECT DISTINCT owner_pid FROM {table} WHERE {held} AND lease_until > ? "
+                        "AND owner_pid IS NOT NULL",
+                        (now,),
+                    )
+                ]
+                for pid in pids:
+                    if pid != os.getpid() and not pid_alive(pid):
+                        released += self.db.execute(
+                            f"UPDATE {table} SET lease_until = 0 WHERE {held} AND owner_pid = ? "
+                            "AND lease_until > ?",
+                            (pid, now),
+                        ).rowcount
+        return released
 
     async def inbox_done(self, event_id: str) -> None:
         self.db.execute("DELETE FROM inbox WHERE event_id = ?", (event_id,))
@@ -178,11 +233,11 @@ class SqliteStore:
     ) -> list[OutboxItem]:
         with self._tx():
             rows = self.db.execute(
-                "UPDATE outbox SET state = 'inflight', lease_until = ?, attempts = attempts + 1 "
-                "WHERE key IN (SELECT key FROM outbox WHERE state = 'pending' "
-                "AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?) "
-                f"RETURNING {OUTBOX_COLUMNS}",
-                (now + lease_seconds, now, limit),
+                "UPDATE outbox SET state = 'inflight', lease_until = ?, owner_pid = ?, "
+                "attempts = attempts + 1 WHERE key IN (SELECT key FROM outbox "
+                "WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at "
+                f"LIMIT ?) RETURNING {OUTBOX_COLUMNS}",
+                (now + lease_seconds, os.getpid(), now, limit),
             ).fetchall()
         return sorted((item_from_row(dict(r)) for r in rows), key=lambda i: i.next_attempt_at)
 

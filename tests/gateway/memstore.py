@@ -58,6 +58,9 @@ class MemoryStore:
         self._check()
         self.done.add(event_id)
 
+    async def release_dead_leases(self) -> int:
+        return 0  # in memory: nothing outlives the process
+
     async def inbox_depth(self) -> int:
         return len(self.inbox) - len(self.done)
 
