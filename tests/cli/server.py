@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.net import free_port, wait_listening
+from tests.support.net import free_port
+from tests.support.processes import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,30 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def running_gateway() -> Iterator[str]:
     """Yield the base URL of a fake gateway process; stop it on exit."""
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "tests.cli.fake_gateway:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        wait_listening(port)
+    argv = [sys.executable, "-m", "uvicorn", "tests.cli.fake_gateway:app", "--host", "127.0.0.1"]
+    argv += ["--port", str(port), "--log-level", "warning"]
+    with serving(argv, port, cwd=ROOT, stderr=subprocess.PIPE):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

@@ -16,6 +16,7 @@ import uvicorn
 
 from simulator.graph import DEFAULT_TOKEN
 from tests.support.net import free_port, wait_listening
+from tests.support.processes import serving
 
 from .conftest import SEND, wa_text
 from .test_callbacks import Receiver
@@ -54,7 +55,7 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
 def fake(receiver: tuple[Receiver, str]) -> Iterator[str]:
     """The fake Graph API started through the CLI, wired to the receiver."""
     port = free_port()
-    proc = subprocess.Popen(
+    with serving(
         [
             sys.executable,
             "-m",
@@ -70,19 +71,15 @@ def fake(receiver: tuple[Receiver, str]) -> Iterator[str]:
             "--log-level",
             "warning",
         ],
+        port,
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
-    )
-    try:
-        wait_listening(port)
+    ) as proc:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        assert proc.stdout is not None
-        banner = proc.stdout.read()
-        assert "fake Graph API on http://127.0.0.1" in banner
+    assert proc.stdout is not None
+    banner = proc.stdout.read()
+    assert "fake Graph API on http://127.0.0.1" in banner
 
 
 def test_real_server_send_and_signed_status_webhooks(
