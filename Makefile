@@ -50,3 +50,9 @@ steps-catalogue: setup
 .PHONY: mutation
 mutation: setup
 	@scripts/mutation.sh
+
+# ---- chaos (issue 7, docs/reliability.md "Crash recovery"): the gateway SIGKILLed 4 times, then
+# Redis SIGKILLed 4 times under two gateways, during steady signed texts with redeliveries; prints
+# the exactly-once accounting, exits 1 unless zero lost and zero doubled (reports/out/chaos.json)
+chaos: setup
+	$(BIN)/python -m simulator.load.chaos --duration 40 --rate 20 --crashes 4 --json reports/out/chaos.json
