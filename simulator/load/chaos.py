@@ -71,9 +71,13 @@ def _crash_schedule(duration: float, crashes: int) -> list[float]:
 
 def _chaos_thread(
     schedule: Sequence[float], crash: Callable[[int], None]
-) -> tuple[threading.Thread, list[BaseException]]:
-    """Run ``crash(k)`` at each scheduled time on a thread (kills and restarts block)."""
+) -> tuple[threading.Thread, list[BaseException], list[int]]:
+    """Run ``crash(k)`` at each scheduled time on a thread (kills and restarts block).
+
+    Returns the thread, the errors list, and the list of crashes done (filled as they happen).
+    """
     errors: list[BaseException] = []
+    done: list[int] = []
 
     def run() -> None:
         start = time.monotonic()
@@ -81,11 +85,12 @@ def _chaos_thread(
             time.sleep(max(0.0, start + at - time.monotonic()))
             try:
                 crash(k)
+                done.append(k)
             except BaseException as exc:  # reported after the run, never swallowed
                 errors.append(exc)
                 return
 
-    return threading.Thread(target=run, name="chaos", daemon=True), errors
+    return threading.Thread(target=run, name="chaos", daemon=True), errors, done
 
 
 def _drain(stack: Stack, acked: dict[str, str], timeout: float) -> Accounting:
@@ -104,14 +109,15 @@ def _drain(stack: Stack, acked: dict[str, str], timeout: float) -> Accounting:
 
 def _run(
     stack: Stack, plan: TrafficPlan, crashes: int, crash: Callable[[int], None], drain: float
-) -> tuple[Traffic, Accounting]:
-    thread, errors = _chaos_thread(_crash_schedule(plan.duration, crashes), crash)
+) -> tuple[int, Traffic, Accounting]:
+    """Traffic with crashes on schedule, then the drain: (crashes done, traffic, accounting)."""
+    thread, errors, done = _chaos_thread(_crash_schedule(plan.duration, crashes), crash)
     thread.start()
     traffic = asyncio.run(run_traffic(plan))
     thread.join()
     if errors:
         raise RuntimeError(f"a crash or restart failed: {errors[0]!r}") from errors[0]
-    return traffic, _drain(stack, traffic.acked, drain)
+    return len(done), traffic, _drain(stack, traffic.acked, drain)
 
 
 def sigkill_scenario(
@@ -133,8 +139,8 @@ def sigkill_scenario(
 
     with Stack(gateways=1, workdir=workdir, callbacks=False) as stack:
         plan.url = stack.webhook_url
-        traffic, acc = _run(stack, plan, kills, crash, drain)
-    return ChaosResult("sigkill", kills, traffic, acc, time.monotonic() - started)
+        done, traffic, acc = _run(stack, plan, kills, crash, drain)
+    return ChaosResult("sigkill", done, traffic, acc, time.monotonic() - started)
 
 
 def redis_scenario(
@@ -162,8 +168,8 @@ def redis_scenario(
 
             with Stack(redis.url, gateways=2, workdir=base / "stack", callbacks=False) as stack:
                 plan.url = stack.webhook_url
-                traffic, acc = _run(stack, plan, restarts, crash, drain)
-    return ChaosResult("redis-restart", restarts, traffic, acc, time.monotonic() - started)
+                done, traffic, acc = _run(stack, plan, restarts, crash, drain)
+    return ChaosResult("redis-restart", done, traffic, acc, time.monotonic() - started)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
