@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from gateway.envelopes import EnvelopeRing
 from gateway.observability.metrics import Metrics
 from gateway.settings import Settings
 from gateway.tenants import Tenants
@@ -51,6 +52,8 @@ class Runtime:
     # workers wake at once instead of waiting for their next poll (end-to-end latency)
     wake_inbox: asyncio.Event = field(default_factory=asyncio.Event)
     wake_outbox: asyncio.Event = field(default_factory=asyncio.Event)
+    # the canonical envelopes this process produced lately (GET /admin/envelopes?msg_id=)
+    envelopes: EnvelopeRing = field(default_factory=EnvelopeRing)
 
     def __post_init__(self) -> None:
         if self.settings.seal_key:

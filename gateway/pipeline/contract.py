@@ -9,6 +9,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from gateway.envelopes import Produced
 from gateway.pipeline.base import Job, Stop
 
 NAME = "contract"
@@ -37,9 +38,31 @@ def problems(envelope: dict[str, Any]) -> list[str]:
 async def run(job: Job) -> dict[str, Any]:
     """Invalid -> quarantined and counted (ACKed already, so it must not be lost)."""
     errors = problems(job.envelope)
+    job.runtime.envelopes.add(
+        Produced(
+            channel=job.channel,
+            msg_id=job.msg_id,
+            correlation_id=job.event.correlation_id,
+            where=job.update.where,
+            valid=not errors,
+            recorded_at=job.runtime.clock(),
+            envelope=job.envelope,
+        )
+    )
+    # type and timestamp say what was understood and when it happened; neither is a secret
+    # (``from`` is left out: a user's phone number or PSID is personal data, not log material)
+    seen = envelope_fields(job.envelope)
     if errors:
-        raise Stop("quarantined", "contract-invalid", quarantine=True, errors=errors[:10])
+        raise Stop("quarantined", "contract-invalid", quarantine=True, errors=errors[:10], **seen)
     if not job.update.processable:
         # deleted / edited / system / mention / standby / reaction removed: valid, logged, no reply
-        raise Stop("ignored", job.update.kind)
-    return {"type": job.envelope["type"]}
+        raise Stop("ignored", job.update.kind, **seen)
+    return {"type": job.envelope["type"], **seen}
+
+
+def envelope_fields(envelope: dict[str, Any]) -> dict[str, Any]:
+    """``envelope_type`` and ``envelope_timestamp`` (ISO 8601 UTC) for the contract log line."""
+    return {
+        "envelope_type": envelope.get("type"),
+        "envelope_timestamp": envelope.get("timestamp"),
+    }

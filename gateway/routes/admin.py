@@ -1,4 +1,4 @@
-"""Admin API (bearer GATEWAY_ADMIN_TOKEN): list, replay and purge the DLQ and the quarantine."""
+"""Admin API (bearer GATEWAY_ADMIN_TOKEN): DLQ and quarantine list, replay, purge; envelopes."""
 
 from __future__ import annotations
 
@@ -203,8 +203,25 @@ def admin_routes(runtime: Runtime) -> list[Route]:
         )
         return JSONResponse({"purged": purged})
 
+    async def envelopes(request: Request) -> Response:
+        """The canonical envelopes this process produced for ``msg_id``, oldest first."""
+        msg_id = request.query_params.get("msg_id", "").strip()
+        if not msg_id:
+            return _error(400, "msg_id_missing", "say which message: ?msg_id=wamid.... or mid....")
+        found = runtime.envelopes.find(msg_id)
+        return JSONResponse(
+            {
+                "msg_id": msg_id,
+                "count": len(found),
+                # kept in memory, last N only: an old or pre-restart message is simply absent
+                "capacity": runtime.envelopes.capacity,
+                "envelopes": [p.to_dict() for p in found],
+            }
+        )
+
     g = lambda h: _guard(runtime, h)  # noqa: E731
     return [
+        Route("/admin/envelopes", g(envelopes), methods=["GET"]),
         Route("/admin/dlq", g(dlq_list), methods=["GET"]),
         Route("/admin/dlq", g(dlq_purge), methods=["DELETE"]),
         Route("/admin/dlq/replay", g(dlq_replay), methods=["POST"]),
