@@ -63,30 +63,33 @@ def settle(
     graph_url: str,
     gateway_url: str,
     admin_token: str,
-    timeout: float = 60.0,
-    quiet: float = 2.0,
+    timeout: float = 180.0,
+    stall: float = 15.0,
+    poll: float = 2.0,
 ) -> Accounting:
-    """Account once nothing is missing, or once the outcome stopped changing for ``quiet`` s
-    (retries with Retry-After and backoff still in flight), or at ``timeout``."""
+    """Account once nothing is missing; while something is, keep waiting as long as the backlog
+    moves (retries after Retry-After and backoff, a gateway catching up), at most ``timeout`` s.
+    What is still missing after ``stall`` s without progress is lost. Polls every ``poll`` s: the
+    calls listing grows with the run and must not load the fake it is measuring."""
     deadline = time.monotonic() + timeout
     last: tuple[int, int] | None = None
-    stable_since = time.monotonic()
+    moved = time.monotonic()
     with httpx.Client(timeout=30) as http:
         while True:
             calls = graph_calls(http, graph_url, kind="send")
             dead = dead_letters(http, gateway_url, admin_token)
             acc = account(acked, calls, dead)
             now = time.monotonic()
-            seen = (len(calls), len(dead))
-            if seen != last:
-                last, stable_since = seen, now
-            if not acc.lost and now - stable_since >= quiet:
+            if (len(calls), len(dead)) != last:
+                last, moved = (len(calls), len(dead)), now
+            if not acc.lost:
+                # a second look after a quiet poll catches doubles still in flight
+                time.sleep(poll)
+                calls = graph_calls(http, graph_url, kind="send")
+                return account(acked, calls, dead_letters(http, gateway_url, admin_token))
+            if now - moved >= stall or now >= deadline:
                 return acc
-            if acc.lost and now - stable_since >= max(quiet, 10.0):
-                return acc  # nothing moved for 10 s: what is missing is lost
-            if now >= deadline:
-                return acc
-            time.sleep(0.5)
+            time.sleep(poll)
 
 
 def write_report(acc: Accounting, extra: Mapping[str, Any], json_path: Path) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from simulator.load.stack import ADMIN_TOKEN, SECRET, Stack
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 MAX_DURATION = 600.0  # loopback runs stay bounded in time ...
 MAX_RATE = 5000.0  # ... and in count (rate x duration)
-SETTLE_ALLOWANCE = 180.0  # after the load: retries settle, accounting runs
+SETTLE_ALLOWANCE = 240.0  # after the load: retries settle, accounting runs
 
 
 def locust_command(profile: Profile, host: str, graph: str, json_path: Path) -> list[str]:
