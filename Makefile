@@ -51,6 +51,11 @@ steps-catalogue: setup
 mutation: setup
 	@scripts/mutation.sh
 
+# ---- load (issue 7): "80 mps steady" for 60 s with Graph faults and redeliveries; exits 1 unless
+# the exactly-once accounting shows zero lost and zero doubled (reports/out/load-accounting.json)
+load: setup
+	$(BIN)/metasim load --profile "80 mps steady" --duration 60
+
 # ---- chaos (issue 7, docs/reliability.md "Crash recovery"): the gateway SIGKILLed 4 times, then
 # Redis SIGKILLed 4 times under two gateways, during steady signed texts with redeliveries; prints
 # the exactly-once accounting, exits 1 unless zero lost and zero doubled (reports/out/chaos.json)
