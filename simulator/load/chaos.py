@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.load.accounting import Accounting, account
-from simulator.load.chaos_redis import PersistentRedis
+from simulator.load.chaos_redis import persistent_redis, redis_url
 from simulator.load.chaos_traffic import Traffic, TrafficPlan, run_traffic
 from simulator.load.stack import SECRET, Stack
 
@@ -159,16 +159,22 @@ def redis_scenario(
         plan = TrafficPlan(
             SECRET, lambda c, i: "", rate=rate, duration=duration, gateways=2, seed=8
         )
-        with PersistentRedis(base / "redis") as redis:
+        redis = persistent_redis(base / "redis")
 
-            def crash(k: int) -> None:
-                redis.kill()
-                time.sleep(DOWN_SECONDS)
-                redis.start()
+        def crash(k: int) -> None:
+            redis.kill()
+            time.sleep(DOWN_SECONDS)
+            redis.stop()  # closes the log handle the killed process held
+            redis.start()
 
-            with Stack(redis.url, gateways=2, workdir=base / "stack", callbacks=False) as stack:
+        redis.start()
+        try:
+            url = redis_url(redis)
+            with Stack(url, gateways=2, workdir=base / "stack", callbacks=False) as stack:
                 plan.url = stack.webhook_url
                 done, traffic, acc = _run(stack, plan, restarts, crash, drain)
+        finally:
+            redis.stop()
     return ChaosResult("redis-restart", done, traffic, acc, time.monotonic() - started)
 
 
