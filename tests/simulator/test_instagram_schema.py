@@ -12,7 +12,7 @@ from tests.support.json_docs import (
     get,
     load_samples,
     matches,
-    paths,
+    removals,
     with_unknown_field,
     with_value,
     without,
@@ -85,11 +85,7 @@ def _required(payload: dict[str, Any], path: tuple[str, ...]) -> bool:
     return any(matches(path, p) for p in REQUIRED)
 
 
-REMOVALS = [
-    pytest.param(name, path, id=f"{name}:-{'.'.join(path)}")
-    for name, event in SAMPLES.items()
-    for path in paths(event["payload"])
-]
+REMOVALS = removals(SAMPLES)
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))

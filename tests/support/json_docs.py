@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -68,3 +70,13 @@ def with_unknown_field(doc: dict[str, Any], dotted: str) -> dict[str, Any]:
     target = get(out, tuple(dotted.split("."))) if dotted else out
     target["field_meta_added_in_v27"] = {"anything": [1, "two"]}
     return out
+
+
+def removals(samples: dict[str, Any]) -> list[Any]:
+    """pytest params (sample name, key path) for every key of every sample's payload, with ids
+    like ``msg.text:-entry.0.id``: the cases of a "remove one field" schema test."""
+    return [
+        pytest.param(name, path, id=f"{name}:-{'.'.join(path)}")
+        for name, event in samples.items()
+        for path in paths(event["payload"])
+    ]
