@@ -23,6 +23,12 @@ def register(sub: Any) -> None:
     p.add_argument("--rate", type=float, help="target messages/s (default: the profile's)")
     p.add_argument("--users", type=int, help="Locust users (default: the profile's)")
     p.add_argument("--redelivery", type=float, help="share of webhooks POSTed twice (0..1)")
+    p.add_argument(
+        "--statuses",
+        action="store_true",
+        default=None,
+        help="the fake POSTs sent / delivered / read back for every reply (on in the fan-out profile)",
+    )
     p.add_argument("--no-faults", action="store_true", help="no fake Graph faults")
     p.add_argument("--store", help="gateway store URL (default: a fresh SQLite file)")
     p.add_argument(
@@ -45,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         rate=args.rate,
         users=args.users,
         redelivery=args.redelivery,
+        status_callbacks=args.statuses,
         fault_rates={} if args.no_faults else None,
     )
     from simulator.load.runner import run as run_load

@@ -176,7 +176,9 @@ def finish(environment: Environment, elapsed: float) -> int:
     opts = _opts(environment)
     stats = environment.stats.get("webhook", "POST")
     messages = len(ACKED) + COUNTS["untracked_acked"]
-    acc = settle(ACKED, opts.metasim_graph, environment.host or "", opts.metasim_admin_token)
+    acc, settled = settle(
+        ACKED, opts.metasim_graph, environment.host or "", opts.metasim_admin_token
+    )
     with httpx.Client(timeout=30) as http:
         statuses = status_webhooks(http, opts.metasim_graph)
     extra = {
@@ -193,6 +195,7 @@ def finish(environment: Environment, elapsed: float) -> int:
         # non-text messages echo "[type]" or their caption: checked in aggregate, not one by one
         "non-text messages ACKed / replied": f"{COUNTS['untracked_acked']} / {acc.untracked_replies}",
         "status webhooks back (fan-out)": statuses,
+        "settle": settled,
     }
     write_report(acc, extra, Path(opts.metasim_json))
     environment.process_exit_code = 0 if acc.ok else 1

@@ -48,6 +48,9 @@ class Profile:
     fault_rates: dict[str, float] = field(
         default_factory=lambda: {"http_5xx": 0.03, "rate_limit": 0.02, "timeout": 0.01}
     )
+    # the fake POSTs sent / delivered / read back for every reply: 3 more inbound webhooks per
+    # message (on for the fan-out profile; off where the profile measures messages alone)
+    status_callbacks: bool = False
     description: str = ""
 
     def with_overrides(self, **changes: Any) -> Profile:
@@ -105,6 +108,7 @@ PROFILES: dict[str, Profile] = {
             users=4,
             channels={"wa": 1.0},
             untracked_share=0.0,
+            status_callbacks=True,
             description="WhatsApp only: each reply sent makes the fake Graph POST sent, delivered "
             "and read status webhooks back to the gateway (3 inbound webhooks per reply)",
         ),

@@ -66,10 +66,11 @@ def settle(
     timeout: float = 180.0,
     stall: float = 15.0,
     poll: float = 2.0,
-) -> Accounting:
+) -> tuple[Accounting, str]:
     """Account once nothing is missing; while something is, keep waiting as long as the backlog
     moves (retries after Retry-After and backoff, a gateway catching up), at most ``timeout`` s.
-    What is still missing after ``stall`` s without progress is lost. Polls every ``poll`` s: the
+    What is still missing after ``stall`` s without progress is lost; the second item says how
+    the wait ended. Polls every ``poll`` s: the
     calls listing grows with the run and must not load the fake it is measuring."""
     deadline = time.monotonic() + timeout
     last: tuple[int, int] | None = None
@@ -86,9 +87,13 @@ def settle(
                 # a second look after a quiet poll catches doubles still in flight
                 time.sleep(poll)
                 calls = graph_calls(http, graph_url, kind="send")
-                return account(acked, calls, dead_letters(http, gateway_url, admin_token))
-            if now - moved >= stall or now >= deadline:
-                return acc
+                dead = dead_letters(http, gateway_url, admin_token)
+                return account(acked, calls, dead), "complete"
+            if now - moved >= stall:
+                return acc, f"stalled: nothing moved for {stall:g} s"
+            if now >= deadline:
+                return acc, f"timed out after {timeout:g} s while replies were still arriving"
+
             time.sleep(poll)
 
 

@@ -35,7 +35,7 @@ def run(profile: Profile, json_path: Path, store_url: str | None = None) -> int:
         raise ValueError(f"duration must be within (0, {MAX_DURATION:g}] s, got {profile.duration}")
     if not 0 < profile.rate <= MAX_RATE:
         raise ValueError(f"rate must be within (0, {MAX_RATE:g}] messages/s, got {profile.rate}")
-    with Stack(store_url=store_url) as stack:
+    with Stack(store_url=store_url, callbacks=profile.status_callbacks) as stack:
         stack.add_faults(profile.faults())
         env = {
             **os.environ,

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.slow
 def test_short_steady_run_accounts_exactly_once(tmp_path: Path) -> None:
     out = tmp_path / "accounting.json"
     cmd = [sys.executable, "-m", "simulator.cli.main", "load", "--profile", "80 mps steady"]
-    cmd += ["--duration", "12", "--rate", "40", "--redelivery", "0.2", "--json", str(out)]
+    cmd += ["--duration", "12", "--rate", "40", "--redelivery", "0.2", "--statuses"]
+    cmd += ["--json", str(out)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=150)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "verdict: OK (zero lost, zero doubled)" in done.stdout
@@ -30,6 +31,7 @@ def test_short_steady_run_accounts_exactly_once(tmp_path: Path) -> None:
     statuses = run["status webhooks back (fan-out)"]
     assert statuses["sent"] > 0 and statuses["delivered"] > 0 and statuses["read"] > 0
     assert statuses["answered 200"] == statuses["webhooks"]
+    assert run["settle"] == "complete"
 
 
 def test_unknown_profile_is_refused_with_the_list() -> None:
