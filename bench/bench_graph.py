@@ -99,14 +99,21 @@ def check_answer(url: str) -> None:
 
 def run_wrk(url: str, seconds: float, connections: int) -> tuple[float, int]:
     """Requests/s and non-2xx count measured by wrk."""
-    script = f'wrk.method = "POST"\nwrk.body = {json.dumps(json.dumps(BODY))}\n' + "".join(
-        f'wrk.headers["{k}"] = "{v}"\n' for k, v in HEADERS.items()
+    return run_wrk_script(url + PATH, json.dumps(BODY), HEADERS, seconds, connections)
+
+
+def run_wrk_script(
+    url: str, body: str, headers: dict[str, str], seconds: float, connections: int
+) -> tuple[float, int]:
+    """wrk posting one fixed ``body`` with ``headers`` to ``url``: requests/s and non-2xx count."""
+    script = f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\n' + "".join(
+        f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers.items()
     )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
     try:
         out = subprocess.run(
-            ["wrk", "-t1", f"-c{connections}", f"-d{int(seconds)}s", "-s", f.name, url + PATH],
+            ["wrk", "-t1", f"-c{connections}", f"-d{int(seconds)}s", "-s", f.name, url],
             capture_output=True,
             text=True,
             check=True,

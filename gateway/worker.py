@@ -63,6 +63,9 @@ class InboxWorker:
         events = await rt.store.inbox_claim(self.worker_id, self.batch, self.lease_seconds)
         for event in events:
             await self.handle(event)
+            # the SQLite store never suspends, so without this a batch would run start to end
+            # while webhook POSTs wait for their ACK: let the event loop answer them between
+            await asyncio.sleep(0)
         return len(events)
 
     async def handle(self, event: InboxEvent) -> None:

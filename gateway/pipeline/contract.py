@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 
 from gateway.envelopes import Produced
@@ -22,8 +23,23 @@ def validator() -> Draft202012Validator:
     return Draft202012Validator(json.loads(SCHEMA.read_text(encoding="utf-8")))
 
 
+@cache
+def fast_validator() -> jsonschema_rs.Draft202012Validator:
+    """The same schema compiled by jsonschema-rs: ~1 µs per valid envelope instead of ~300 µs.
+
+    Only its yes counts: a valid envelope (the usual case) costs nothing more; anything it calls
+    invalid is re-checked by python-jsonschema, whose verdict and messages are the ones used.
+    Formats are not asserted, as python-jsonschema does not assert them by default either (the
+    timestamps are held to the schema's ``pattern``, which both check).
+    """
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    return jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
+
+
 def problems(envelope: dict[str, Any]) -> list[str]:
     """Every schema violation as ``$.path: message``, sorted by path."""
+    if fast_validator().is_valid(envelope):
+        return []
     found = sorted(
         validator().iter_errors(envelope), key=lambda e: [str(p) for p in e.absolute_path]
     )

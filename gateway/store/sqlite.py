@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sqlite3
@@ -85,6 +86,8 @@ class SqliteStore:
         self.path = path
         self.clock = clock
         self._marks = 0
+        # inbox writes waiting for the next group commit, with the futures their ACKs await
+        self._puts: list[tuple[tuple[Any, ...], asyncio.Future[None]]] = []
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: autocommit, transactions opened explicitly with BEGIN IMMEDIATE
@@ -106,23 +109,53 @@ class SqliteStore:
         return self.db.execute("SELECT 1").fetchone()[0] == 1
 
     async def close(self) -> None:
+        self._commit_puts()  # nothing a caller is waiting on is left behind
         self.db.close()
 
     # inbox
     async def inbox_put(self, event: InboxEvent) -> None:
-        self.db.execute(
-            "INSERT OR IGNORE INTO inbox (event_id, channel, raw, headers, received_at, "
-            "correlation_id, attempts) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                event.event_id,
-                event.channel,
-                event.raw,
-                json.dumps(event.headers),
-                event.received_at,
-                event.correlation_id,
-                event.attempts,
-            ),
+        """Returns once the event is committed: the caller may then ACK.
+
+        Group commit: the puts of every request handled in the same event-loop turn share one
+        transaction (one WAL append instead of one per event: ~100 µs each on this machine).
+        No put waits for a timer, only for the current turn to end, so one lone webhook is
+        committed as soon as it would have been, and none is ACKed before its commit.
+        """
+        row = (
+            event.event_id,
+            event.channel,
+            event.raw,
+            json.dumps(event.headers),
+            event.received_at,
+            event.correlation_id,
+            event.attempts,
         )
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        self._puts.append((row, done))
+        if len(self._puts) == 1:
+            loop.call_soon(self._commit_puts)
+        await done
+
+    def _commit_puts(self) -> None:
+        batch, self._puts = self._puts, []
+        if not batch:
+            return
+        try:
+            with self._tx():
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO inbox (event_id, channel, raw, headers, received_at, "
+                    "correlation_id, attempts) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [row for row, _ in batch],
+                )
+        except Exception as exc:  # every waiting request answers 503 (Meta retries)
+            for _, done in batch:
+                if not done.done():
+                    done.set_exception(exc)
+            return
+        for _, done in batch:
+            if not done.done():
+                done.set_result(None)
 
     async def inbox_claim(
         self, worker_id: str, limit: int, lease_seconds: float

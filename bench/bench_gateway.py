@@ -1,0 +1,229 @@
+"""Signed WhatsApp text webhooks: the reference gateway (durable SQLite inbox) vs a bare endpoint.
+
+Run: ``.venv/bin/python -m bench.bench_gateway [--seconds 10]`` (about 45 s in all).
+Three measurements, each against real processes on free ports:
+
+1. throughput: ``wrk`` (same approach as bench_graph) posting one signed body as fast as it can to
+   ``metasim-gateway serve`` and to a bare Starlette endpoint that checks the same HMAC and
+   answers 200. One body is enough: the signature is verified and the event stored before the
+   ACK; dedupe happens after it, in the worker (which still parses and checks every copy).
+2. ACK latency at 1,000 requests/s, open loop (bench/open_loop.py; wrk2 is not in Debian),
+   every request a distinct signed message.
+3. end-to-end at 500 requests/s: webhook sent -> the reply recorded by the fake Graph API
+   (``metasim graph serve``, its recorder's timestamps; same machine, same clock).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from bench import open_loop
+from bench.bench_graph import ROOT, run_wrk_script
+from simulator.catalogue import build
+from simulator.context import BuildContext
+from simulator.signing import meta_bytes, signature_headers
+from tests.support.net import free_port, wait_listening
+
+SECRET = "bench-gateway-app-secret-0123456789"
+PATH = "/webhook/wa"
+GATEWAY = str(Path(sys.executable).parent / "metasim-gateway")
+
+
+def signed(n: int, tag: str) -> tuple[str, bytes, dict[str, str]]:
+    """(unique text, body, headers) of signed WhatsApp text webhook number ``n``."""
+    text = f"bench {tag} {n}"
+    payload = build(
+        "wa.text",
+        BuildContext.seeded(n + (7_000_000 if tag == "e2e" else 0)),
+        overrides={"entry.0.changes.0.value.messages.0.text.body": text},
+    )
+    body = meta_bytes(payload)
+    return text, body, {"Content-Type": "application/json", **signature_headers(SECRET, body)}
+
+
+def bare_app() -> object:
+    """Baseline: read the body, verify X-Hub-Signature-256 in constant time, answer 200."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    key = SECRET.encode()
+
+    async def webhook(request: Request) -> PlainTextResponse:
+        body = await request.body()
+        want = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(want, request.headers.get("x-hub-signature-256", "")):
+            return PlainTextResponse("bad signature", status_code=403)
+        return PlainTextResponse("EVENT_RECEIVED")
+
+    return Starlette(routes=[Route(PATH, webhook, methods=["POST"])])
+
+
+@contextmanager
+def process(cmd: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[str]:
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    try:
+        wait_listening(port, timeout=30)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@contextmanager
+def fake_graph() -> Iterator[str]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "simulator.cli.main", "graph", "serve", "--port", str(port),
+           "--log-level", "warning"]  # fmt: skip
+    with process(cmd, port) as url:
+        yield url
+
+
+@contextmanager
+def gateway(graph: str, tmp: Path, log_level: str) -> Iterator[str]:
+    port = free_port()
+    tmp.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "META_", "WA_"))}
+    env.update(
+        GATEWAY_ENV="test",
+        GATEWAY_STORE=f"sqlite:///{tmp / 'gateway.db'}",
+        GATEWAY_CLIENTS_FILE=str(ROOT / "examples" / "clients.json"),
+        META_APP_SECRET=SECRET,
+        META_VERIFY_TOKEN="bench-verify",
+        META_SIGNATURE_REQUIRED="enforce",
+        WA_SEND_URL=f"{graph}/v25.0",
+        LOG_LEVEL=log_level,
+        LOG_FILE=str(tmp / "gateway.log"),
+    )
+    with process([GATEWAY, "serve", "--port", str(port)], port, env) as url:
+        yield url
+
+
+@contextmanager
+def bare() -> Iterator[str]:
+    port = free_port()
+    with process([sys.executable, "-m", "bench.bench_gateway", "--serve-bare", str(port)], port):
+        yield f"http://127.0.0.1:{port}"
+
+
+def throughput(url: str, seconds: float, connections: int) -> tuple[float, int]:
+    _, body, headers = signed(0, "rate")
+    if httpx.post(url + PATH, content=body, headers=headers).status_code != 200:
+        raise SystemExit(f"{url} refused a signed webhook")
+    return run_wrk_script(url + PATH, body.decode(), headers, seconds, connections)
+
+
+def prepare(url: str, tag: str, rate: float, seconds: float) -> tuple[list[bytes], list[str]]:
+    """Every request of an open-loop run, signed in advance (distinct messages), and its text."""
+    host = url.removeprefix("http://")
+    msgs = [signed(i, tag) for i in range(int(rate * seconds))]
+    return [open_loop.request_bytes(host, PATH, b, h) for _, b, h in msgs], [t for t, _, _ in msgs]
+
+
+def open_loop_run(
+    url: str, tag: str, rate: float, seconds: float
+) -> tuple[open_loop.Result, list[str]]:
+    reqs, texts = prepare(url, tag, rate, seconds)
+    host, port = url.removeprefix("http://").split(":")
+    return asyncio.run(open_loop.run(host, int(port), reqs, rate, connections=16)), texts
+
+
+def e2e(
+    graph: str, texts: list[str], result: open_loop.Result, seconds: float
+) -> tuple[list[float], int]:
+    """Seconds from each webhook's send to its reply recorded by the fake; and replies missing."""
+    index = {t: i for i, t in enumerate(texts)}
+    seen: dict[int, float] = {}
+    for _ in range(int(seconds * 10)):
+        calls = httpx.get(f"{graph}/__metasim/calls", params={"kind": "send"}, timeout=30).json()[
+            "calls"
+        ]
+        for call in calls:
+            reply = ((call.get("body") or {}).get("text") or {}).get("body", "")
+            for text in _texts_in(reply, index):
+                seen.setdefault(index[text], call["time"])
+        if len(seen) >= len(texts):
+            break
+        import time
+
+        time.sleep(0.1)
+    lat = sorted(seen[i] - result.sent_at[i] for i in seen if i in result.sent_at)
+    return lat, len(texts) - len(seen)
+
+
+def _texts_in(reply: str, index: dict[str, int]) -> list[str]:
+    start = reply.find("bench e2e ")
+    if start < 0:
+        return []
+    tail = reply[start:].split()
+    candidate = " ".join(tail[:3]) if len(tail) >= 3 else ""
+    return [candidate] if candidate in index else []
+
+
+def pct(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, int(q * len(values)))] * 1000 if values else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--log-level", default="WARNING", help="gateway LOG_LEVEL")
+    parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_bare:
+        import uvicorn
+
+        uvicorn.run(bare_app(), host="127.0.0.1", port=args.serve_bare, log_level="warning",  # type: ignore[arg-type]
+                    access_log=False)  # fmt: skip
+        return
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    cpu = platform.processor() or platform.machine()
+    print(f"machine: nproc={os.cpu_count()} {cpu} Python {platform.python_version()}")
+    with fake_graph() as graph, tempfile.TemporaryDirectory() as tmp:
+        with gateway(graph, Path(tmp) / "rate", args.log_level) as gw:
+            gw_rps, gw_bad = throughput(gw, args.seconds, args.connections)
+        with bare() as url:
+            bare_rps, bare_bad = throughput(url, args.seconds, args.connections)
+            floor, _ = open_loop_run(url, "ack", 1000, args.seconds)
+        print(f"throughput (wrk -t1 -c{args.connections} -d{args.seconds:g}s):")
+        print(f"  gateway: {gw_rps:,.0f} req/s ({gw_bad} non-2xx)")
+        print(f"  bare:    {bare_rps:,.0f} req/s ({bare_bad} non-2xx)")
+        print(f"  ratio gateway / bare: {gw_rps / bare_rps:.2f} (target >= 0.5)")
+        with gateway(graph, Path(tmp) / "ack", args.log_level) as gw:
+            ack, _ = open_loop_run(gw, "ack", 1000, args.seconds)
+        bad = sum(s != 200 for s in ack.statuses)
+        print(f"ACK at 1,000 req/s open loop ({len(ack.latencies)} requests, {bad} non-200): "
+              f"p50 {ack.percentile(0.5) * 1000:.1f} ms, p99 {ack.percentile(0.99) * 1000:.1f} ms "
+              f"(target p99 < 50 ms)")  # fmt: skip
+        print(f"  same client, bare endpoint (client + machine floor): p50 "
+              f"{floor.percentile(0.5) * 1000:.1f} ms, p99 {floor.percentile(0.99) * 1000:.1f} ms")  # fmt: skip
+        httpx.delete(f"{graph}/__metasim/calls")
+        with gateway(graph, Path(tmp) / "e2e", args.log_level) as gw:
+            sent, texts = open_loop_run(gw, "e2e", 500, args.seconds)
+            lat, missing = e2e(graph, texts, sent, 30)
+        print(f"end-to-end at 500 req/s ({len(lat)} replies, {missing} missing): "
+              f"p50 {pct(lat, 0.5):.1f} ms, p99 {pct(lat, 0.99):.1f} ms (target p99 < 250 ms)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
