@@ -9,15 +9,18 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from simulator.load.accounting import Accounting, account
 from simulator.load.chaos_redis import persistent_redis, redis_url
 from simulator.load.chaos_traffic import Traffic, TrafficPlan, run_traffic
-from simulator.load.stack import SECRET, Stack
+from simulator.load.stack import ADMIN_TOKEN, SECRET, Stack
 
 # a worker killed mid-claim keeps its inbox lease 30 s (gateway/worker.py), and an outbox item
 # left inflight is dead-lettered once its lease (Graph timeout + 5 s) ends: drain covers both
@@ -34,6 +37,7 @@ class ChaosResult:
     traffic: Traffic
     accounting: Accounting
     seconds: float
+    quarantined: dict[str, int]  # the gateway's quarantine by reason: where a lost one may sit
 
     @property
     def ok(self) -> bool:
@@ -47,7 +51,8 @@ class ChaosResult:
             f"never ACKed: {len(t.unacked)}   redeliveries: {t.redeliveries}   "
             f"refused posts (down): {t.refused}   wall time: {self.seconds:.1f} s",
         ]
-        return "\n".join([*head, self.accounting.table()])
+        quarantine = ", ".join(f"{r}: {n}" for r, n in self.quarantined.items()) or "empty"
+        return "\n".join([*head, self.accounting.table(), f"gateway quarantine: {quarantine}"])
 
     def to_json(self) -> dict[str, Any]:
         t = self.traffic
@@ -61,6 +66,7 @@ class ChaosResult:
             "refused_posts": t.refused,
             "seconds": round(self.seconds, 1),
             "accounting": self.accounting.to_json(),
+            "quarantined": self.quarantined,
         }
 
 
@@ -107,17 +113,31 @@ def _drain(stack: Stack, acked: dict[str, str], timeout: float) -> Accounting:
         time.sleep(1.0)
 
 
+def _quarantined(stack: Stack) -> dict[str, int]:
+    """Quarantine reasons and counts (admin API): a message lost may be parked there."""
+    r = httpx.get(
+        f"{stack.gateway_url(0)}/admin/quarantine",
+        params={"limit": 1000},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        timeout=30,
+    )
+    r.raise_for_status()
+    return dict(Counter(str(item["reason"]) for item in r.json()["items"]))
+
+
 def _run(
     stack: Stack, plan: TrafficPlan, crashes: int, crash: Callable[[int], None], drain: float
-) -> tuple[int, Traffic, Accounting]:
-    """Traffic with crashes on schedule, then the drain: (crashes done, traffic, accounting)."""
+) -> tuple[int, Traffic, Accounting, dict[str, int]]:
+    """Traffic with crashes on schedule, then the drain: crashes done, traffic, accounting and
+    the quarantine by reason."""
     thread, errors, done = _chaos_thread(_crash_schedule(plan.duration, crashes), crash)
     thread.start()
     traffic = asyncio.run(run_traffic(plan))
     thread.join()
     if errors:
         raise RuntimeError(f"a crash or restart failed: {errors[0]!r}") from errors[0]
-    return len(done), traffic, _drain(stack, traffic.acked, drain)
+    acc = _drain(stack, traffic.acked, drain)
+    return len(done), traffic, acc, _quarantined(stack)
 
 
 def sigkill_scenario(
@@ -139,8 +159,8 @@ def sigkill_scenario(
 
     with Stack(gateways=1, workdir=workdir, callbacks=False) as stack:
         plan.url = stack.webhook_url
-        done, traffic, acc = _run(stack, plan, kills, crash, drain)
-    return ChaosResult("sigkill", done, traffic, acc, time.monotonic() - started)
+        done, traffic, acc, q = _run(stack, plan, kills, crash, drain)
+    return ChaosResult("sigkill", done, traffic, acc, time.monotonic() - started, q)
 
 
 def redis_scenario(
@@ -172,10 +192,10 @@ def redis_scenario(
             url = redis_url(redis)
             with Stack(url, gateways=2, workdir=base / "stack", callbacks=False) as stack:
                 plan.url = stack.webhook_url
-                done, traffic, acc = _run(stack, plan, restarts, crash, drain)
+                done, traffic, acc, q = _run(stack, plan, restarts, crash, drain)
         finally:
             redis.stop()
-    return ChaosResult("redis-restart", done, traffic, acc, time.monotonic() - started)
+    return ChaosResult("redis-restart", done, traffic, acc, time.monotonic() - started, q)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -186,16 +206,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--rate", type=float, default=20.0, help="events per second")
     p.add_argument("--crashes", type=int, default=4, help="kills (or Redis restarts) per run")
     p.add_argument("--json", type=Path, help="also write the results here as JSON")
+    p.add_argument("--workdir", type=Path, help="keep stores and logs here (default: temporary)")
     args = p.parse_args(argv)
     if args.duration <= 0 or args.rate <= 0 or args.crashes < 1:
         p.error("--duration and --rate must be > 0 and --crashes >= 1")
-    kw = {"duration": args.duration, "rate": args.rate}
+    kw: dict[str, Any] = {"duration": args.duration, "rate": args.rate}
     results = []
     if args.scenario in ("sigkill", "all"):
-        results.append(sigkill_scenario(kills=args.crashes, **kw))
+        work = args.workdir / "sigkill" if args.workdir else None
+        results.append(sigkill_scenario(kills=args.crashes, workdir=work, **kw))
         print(results[-1].summary(), flush=True)
     if args.scenario in ("redis", "all"):
-        results.append(redis_scenario(restarts=args.crashes, **kw))
+        work = args.workdir / "redis" if args.workdir else None
+        results.append(redis_scenario(restarts=args.crashes, workdir=work, **kw))
         print(results[-1].summary(), flush=True)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
