@@ -26,13 +26,13 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from simulator.load.profiles import Profile, Webhook, WebhookFactory, get_profile
-from simulator.load.report import settle, status_webhooks, write_report
+from simulator.load.report import graph_calls, settle, status_webhooks, write_report
 
 META_RETRIES = 3  # Meta retries a refused webhook; a load run tries 3 times, 0.5 s apart
 ACKED: dict[str, str] = {}  # msg_id -> token, every tracked message the gateway answered 200
 COUNTS: dict[str, int] = {"webhooks": 0, "untracked_acked": 0, "redeliveries": 0, "refused": 0}
 REPORTS: list[int] = []  # one entry per worker report received (master)
-STARTED: list[float] = []
+STARTED: list[float] = []  # monotonic, then wall clock (the fake records wall-clock times)
 SEEDS = iter(range(1, 1_000_000))
 
 
@@ -147,7 +147,7 @@ def _init(environment: Environment, **_: Any) -> None:
 
 @events.test_start.add_listener
 def _start(**_: Any) -> None:
-    STARTED.append(time.monotonic())
+    STARTED.extend((time.monotonic(), time.time()))
 
 
 @events.test_stop.add_listener
@@ -168,10 +168,10 @@ def _quitting(environment: Environment, **_: Any) -> None:
         deadline = time.monotonic() + 15
         while len(REPORTS) < environment.runner.worker_count and time.monotonic() < deadline:
             gevent.sleep(0.2)
-    finish(environment, time.monotonic() - STARTED[0])
+    finish(environment, time.monotonic() - STARTED[0], STARTED[1])
 
 
-def finish(environment: Environment, elapsed: float) -> int:
+def finish(environment: Environment, elapsed: float, wall_start: float) -> int:
     """Settle, account, print, write JSON; the process exit code (1 if anything lost / doubled)."""
     opts = _opts(environment)
     stats = environment.stats.get("webhook", "POST")
@@ -181,6 +181,9 @@ def finish(environment: Environment, elapsed: float) -> int:
     )
     with httpx.Client(timeout=30) as http:
         statuses = status_webhooks(http, opts.metasim_graph)
+        sends = [c for c in graph_calls(http, opts.metasim_graph, "send") if c["status"] == 200]
+    # end-to-end throughput: accepted replies over the span from the first to the last one
+    span = sends[-1]["time"] - sends[0]["time"] if len(sends) > 1 else 0.0
     extra = {
         "profile": opts.metasim_profile,
         "target rate (messages/s)": _profile(environment).rate,
@@ -189,6 +192,8 @@ def finish(environment: Environment, elapsed: float) -> int:
         "redeliveries POSTed": COUNTS["redeliveries"],
         "messages ACKed (tracked + non-text)": f"{len(ACKED)} + {COUNTS['untracked_acked']}",
         "achieved rate (ACKed messages/s)": round(messages / elapsed, 1) if elapsed else 0,
+        "reply rate (accepted sends/s, first to last)": round(len(sends) / span, 1) if span else 0,
+        "last reply after load start (s)": round(sends[-1]["time"] - wall_start, 1) if sends else 0,
         "ACK latency p50 (ms)": stats.get_response_time_percentile(0.5),
         "ACK latency p99 (ms)": stats.get_response_time_percentile(0.99),
         "webhooks refused after retries": COUNTS["refused"],
