@@ -15,6 +15,7 @@ from gateway.pipeline.base import Job
 from gateway.pipeline.runner import process, quarantine
 from gateway.runtime import Runtime
 from gateway.store.base import InboxEvent
+from gateway.store.transient import is_transient
 
 NAME = "inbox-worker"
 # an event not marked done this long after its claim is claimed again (worker died)
@@ -73,6 +74,11 @@ class InboxWorker:
         try:
             await self._updates(event)
         except Exception as exc:
+            if is_transient(exc):
+                # the store is briefly unreachable: leave the event leased and unfinished so it
+                # is claimed again once the lease ends; dedupe and the one-item-per-key outbox
+                # make the second pass safe (an ACKed event is never quarantined for this)
+                raise
             # a bug outside any stage (parser crash...): keep the event, log it; the quarantine
             # below counts it as errors_total{kind="crash"}
             log_event(

@@ -14,6 +14,7 @@ from gateway.observability.logs import log_event
 from gateway.pipeline import INGRESS, PROCESS
 from gateway.pipeline.base import Ingress, Job, Reject, Stop
 from gateway.store.base import Quarantined
+from gateway.store.transient import is_transient
 
 
 async def ingress(ctx: Ingress, stages: Sequence[ModuleType] = INGRESS) -> Reject | None:
@@ -69,6 +70,9 @@ async def process(job: Job, stages: Sequence[ModuleType] = PROCESS) -> str:
         except Stop as stop:
             return await _stopped(job, stage.NAME, stop)
         except Exception as exc:
+            if is_transient(exc):
+                # the store is briefly down: the worker leaves the event leased for a retry
+                raise
             # counted once, as errors_total{kind="crash"}, by the quarantine below
             crash = Stop(
                 "quarantined", "crash", quarantine=True, error=f"{type(exc).__name__}: {exc}"

@@ -391,3 +391,36 @@ async def test_no_secret_or_token_in_any_log_line(client_for, logs) -> None:
     assert text  # the flow did log
     for secret in (APP_SECRET, VERIFY_TOKEN, EXAMPLE_TOKEN, "acme-dev-api-key-0000000000000000"):
         assert secret not in text
+
+
+# -- a store outage mid-pipeline -----------------------------------------------------------------
+
+
+async def test_store_outage_mid_pipeline_leaves_the_event_for_a_retry_not_the_quarantine(
+    client_for, runtime
+) -> None:
+    """A Redis restart while an update is processed must not cost the ACKed message."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    payload = _build("wa.text")
+    await _deliver(client_for, runtime, payload, "wa", cid="cid-outage")
+    store = runtime.store
+    real_put = store.outbox_put
+    calls = {"n": 0}
+
+    async def flaky_put(item: Any) -> bool:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RedisConnectionError("Connection refused (store restarting)")
+        return await real_put(item)
+
+    store.outbox_put = flaky_put  # type: ignore[method-assign]
+    worker = InboxWorker(runtime, lease_seconds=0.0)
+    with pytest.raises(RedisConnectionError):
+        await worker.run_once()
+    assert _quarantine(runtime) == []
+    assert _outbox(runtime) == {}
+    # the lease has run out (0 s here): the event is claimed again and gets its one reply
+    assert await worker.run_once() == 1
+    assert len(_outbox(runtime)) == 1
+    assert _quarantine(runtime) == []
