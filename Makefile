@@ -61,3 +61,14 @@ load: setup
 # the exactly-once accounting, exits 1 unless zero lost and zero doubled (reports/out/chaos.json)
 chaos: setup
 	$(BIN)/python -m simulator.load.chaos --duration 40 --rate 20 --crashes 4 --json reports/out/chaos.json
+
+# ---- fuzz (issue 7, docs/reliability.md "Fuzzing" and "Security probes"): 10,000 hostile requests
+# on raw sockets to a real `metasim-gateway serve` (RSS measured), 2,000 more in-process plus 2,000
+# Hypothesis events from payloads/schemas (tracemalloc), 30 rounds of enforce-mode security probes,
+# then the signature timing statistics. The same tests run reduced in `make test`.
+fuzz: setup
+	FUZZ_PROCESS_CASES=10000 FUZZ_CASES=2000 FUZZ_SCHEMA_CASES=2000 SECURITY_ROUNDS=30 \
+		$(BIN)/pytest -q -s -p no:cacheprovider tests/reliability/test_fuzz_process.py \
+		tests/reliability/test_fuzz_inprocess.py tests/reliability/test_security_probes.py \
+		| grep -v '^{"timestamp'
+	$(BIN)/python -m bench.bench_signature_timing 2>/dev/null | grep -v '^{"timestamp'
