@@ -67,8 +67,8 @@ chaos: setup
 # Hypothesis events from payloads/schemas (tracemalloc), 30 rounds of enforce-mode security probes,
 # then the signature timing statistics. The same tests run reduced in `make test`.
 fuzz: setup
-	FUZZ_PROCESS_CASES=10000 FUZZ_CASES=2000 FUZZ_SCHEMA_CASES=2000 SECURITY_ROUNDS=30 \
+	set -o pipefail; FUZZ_PROCESS_CASES=10000 FUZZ_CASES=2000 FUZZ_SCHEMA_CASES=2000 SECURITY_ROUNDS=30 \
 		$(BIN)/pytest -q -s -p no:cacheprovider tests/reliability/test_fuzz_process.py \
 		tests/reliability/test_fuzz_inprocess.py tests/reliability/test_security_probes.py \
 		| grep -v '^{"timestamp'
-	$(BIN)/python -m bench.bench_signature_timing 2>/dev/null | grep -v '^{"timestamp'
+	set -o pipefail; $(BIN)/python -m bench.bench_signature_timing 2>/dev/null | grep -v '^{"timestamp'
