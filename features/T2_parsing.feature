@@ -224,3 +224,30 @@ Feature: T2 native parsing and canonicalisation
       | wa.reaction                 |
       | wa.order                    |
       | wa.text.reply               |
+
+  @T2.18 @P0-01 @P0-02 @P0-03 @needs-admin
+  Scenario Outline: A <channel> text becomes a canonical envelope with the backlog's fields
+    Given a "<event>" sample
+    And the sample text is "Vous livrez à Lyon le samedi ?"
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the canonical envelope has:
+      | field    | value                          |
+      | provider | <provider>                     |
+      | type     | text                           |
+      | text     | Vous livrez à Lyon le samedi ? |
+
+    @wa
+    Examples: WhatsApp
+      | channel  | event   | provider |
+      | WhatsApp | wa.text | wa       |
+
+    @ig
+    Examples: Instagram
+      | channel   | event   | provider |
+      | Instagram | ig.text | ig       |
+
+    @msg
+    Examples: Messenger
+      | channel   | event    | provider |
+      | Messenger | msg.text | msg      |

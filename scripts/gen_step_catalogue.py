@@ -21,6 +21,7 @@ DOMAINS = {
     "steps.graph": "Fake Graph API: replies and injected failures",
     "steps.outbox": "Outbox: retries and the dead-letter queue",
     "steps.observability": "Observability: logs and metrics",
+    "steps.envelope": "Canonical envelope: what the gateway built (admin API)",
 }
 PARAM = re.compile(r"\{(\w+)(?::\w)?\}")
 # parameter name in a phrase -> the closed vocabulary it accepts

@@ -17,6 +17,7 @@ STEP_MODULES = (
     "steps.graph",
     "steps.outbox",
     "steps.observability",
+    "steps.envelope",
 )
 FEATURES = Path(__file__).resolve().parents[1] / "features"
 
