@@ -68,7 +68,7 @@ chaos: setup
 # then the signature timing statistics. The same tests run reduced in `make test`.
 fuzz: setup
 	set -o pipefail; FUZZ_PROCESS_CASES=10000 FUZZ_CASES=2000 FUZZ_SCHEMA_CASES=2000 SECURITY_ROUNDS=30 \
-		$(BIN)/pytest -q -s -p no:cacheprovider tests/reliability/test_fuzz_process.py \
+		$(BIN)/pytest -q -s -p no:cacheprovider --timeout 2400 tests/reliability/test_fuzz_process.py \
 		tests/reliability/test_fuzz_inprocess.py tests/reliability/test_security_probes.py \
 		| grep -v '^{"timestamp'
 	set -o pipefail; $(BIN)/python -m bench.bench_signature_timing 2>/dev/null | grep -v '^{"timestamp'

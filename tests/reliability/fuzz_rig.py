@@ -127,7 +127,7 @@ class Rig:
 
     def call(self, method: str, path: str, headers: Headers = (), body: bytes = b"") -> Answer:
         """One request as raw ASGI: any header bytes and any body reach the app unfiltered."""
-        return self.loop.run(asgi_call(self.app, method, path, headers, body))
+        return self.loop.run(asgi_call(self.app, method, path, headers, body), timeout=120)
 
     def replied(self, text: str) -> bool:
         """Whether the fake Graph API recorded a send whose body carries ``text``."""
