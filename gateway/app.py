@@ -53,7 +53,13 @@ def create_app(
         secrets=[*settings.secret_values(), *tenants.secret_values()],
     )
     own_http = http_client is None
-    http = http_client or httpx.AsyncClient(timeout=settings.graph_timeout_seconds)
+    # one shared client: a keep-alive HTTP/1.1 pool sized for the outbox's sends in flight (plus
+    # a few for media look-ups), so no send waits for a connection or opens a new one
+    size = settings.outbox_concurrency + 4
+    http = http_client or httpx.AsyncClient(
+        timeout=settings.graph_timeout_seconds,
+        limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+    )
     runtime = Runtime(
         settings=settings,
         store=open_store(settings.store_url),

@@ -50,6 +50,7 @@ class Settings:
     outbox_max_attempts: int = 5
     outbox_backoff_base_seconds: float = 1.0
     outbox_backoff_max_seconds: float = 300.0
+    outbox_concurrency: int = 32
     dlq_cron: str = "*/5 * * * *"
     graph_timeout_seconds: float = 10.0
     max_body_bytes: int = 3 * 1024 * 1024
@@ -87,6 +88,7 @@ class Settings:
             outbox_max_attempts=r.number("OUTBOX_MAX_ATTEMPTS", int, 5, low=1),
             outbox_backoff_base_seconds=r.number("OUTBOX_BACKOFF_BASE_SECONDS", float, 1.0, low=0),
             outbox_backoff_max_seconds=r.number("OUTBOX_BACKOFF_MAX_SECONDS", float, 300.0, low=0),
+            outbox_concurrency=r.number("OUTBOX_CONCURRENCY", int, 32, low=1, high=1000),
             dlq_cron=r.cron("DLQ_CRON", "*/5 * * * *"),
             graph_timeout_seconds=r.number("GRAPH_TIMEOUT_SECONDS", float, 10.0, low=0.001),
             max_body_bytes=r.number("MAX_BODY_BYTES", int, 3 * 1024 * 1024, low=1),
