@@ -57,3 +57,27 @@ Feature: T7 client resolution, authentication and tokens
     Then every delivery is acknowledged with 200
     And the fake Graph API receives exactly 2 replies
     And every reply is accepted by the fake Graph API
+
+  @T7.05 @P0-06 @needs-admin
+  Scenario Outline: A <channel> envelope changed after its seal is quarantined and never answered
+    Given the gateway tampers with the next sealed envelope
+    And a "<event>" sample
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the gateway quarantines the sample with reason "seal-broken"
+    And the fake Graph API receives no reply
+
+    @wa
+    Examples: WhatsApp
+      | channel  | event   |
+      | WhatsApp | wa.text |
+
+    @ig
+    Examples: Instagram
+      | channel   | event   |
+      | Instagram | ig.text |
+
+    @msg
+    Examples: Messenger
+      | channel   | event    |
+      | Messenger | msg.text |

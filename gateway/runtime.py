@@ -54,6 +54,9 @@ class Runtime:
     wake_outbox: asyncio.Event = field(default_factory=asyncio.Event)
     # the canonical envelopes this process produced lately (GET /admin/envelopes?msg_id=)
     envelopes: EnvelopeRing = field(default_factory=EnvelopeRing)
+    # test probe (never in prod): how many coming envelopes the seal stage alters after sealing,
+    # so a black-box suite can see the runner reject a tampered envelope (T7)
+    tamper_seals: int = 0
 
     def __post_init__(self) -> None:
         if self.settings.seal_key:

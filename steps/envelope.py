@@ -1,11 +1,12 @@
-"""Envelope steps: read the canonical envelope the gateway built, through its admin API."""
+"""Envelope steps: the canonical envelope the gateway built and sealed, read through its admin API."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
-from pytest_bdd import parsers, then
+from pytest_bdd import given, parsers, then
 
 from steps.poll import eventually
 from steps.samples import first
@@ -49,3 +50,28 @@ def envelope_fields(world: World, datatable: list[list[str]]) -> None:
             assert _instant(got) == _instant(want), f"timestamp {got}, expected {want}"
         else:
             assert str(got) == want, f"envelope {field} is {got!r}, expected {want!r}"
+
+
+@given("the gateway tampers with the next sealed envelope")
+def arm_tamper_probe(world: World) -> None:
+    """Arm the gateway's test probe: the next envelope is changed after its seal (not in prod)."""
+    answer = world.target.admin("POST", "/probes/tamper-seal")
+    assert answer.status_code == 200, (
+        f"the tamper probe answered {answer.status_code}: {answer.text}"
+    )
+
+
+@then(parsers.parse('the gateway quarantines the sample with reason "{reason}"'))
+def quarantined_with(world: World, reason: str) -> None:
+    """The admin API's quarantine lists the sample's message with that reason."""
+    msg_id = first(world.require_payload()).msg_id
+
+    def mine(answer: Any) -> list[dict[str, Any]]:
+        items = answer.json().get("items", []) if answer.status_code == 200 else []
+        return [i for i in items if msg_id in json.dumps(i.get("detail", {}))]
+
+    answer = eventually(lambda: world.target.admin("GET", "/quarantine"), lambda r: bool(mine(r)))
+    found = mine(answer)
+    assert found, f"message {msg_id} is not in the quarantine: {answer.text[:500]}"
+    reasons = [i.get("reason") for i in found]
+    assert reason in reasons, f"message {msg_id} is quarantined for {reasons}, expected {reason!r}"

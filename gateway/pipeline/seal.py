@@ -11,5 +11,11 @@ NAME = "seal"
 
 
 async def run(job: Job) -> dict[str, Any]:
-    job.seal = sealing.seal(job.envelope, job.runtime.seal_key)
+    rt = job.runtime
+    job.seal = sealing.seal(job.envelope, rt.seal_key)
+    if rt.tamper_seals > 0 and rt.settings.env != "prod":
+        # the armed test probe (POST /admin/probes/tamper-seal): change the envelope without
+        # re-sealing it, as a faulty or hostile stage would; the runner must catch it
+        rt.tamper_seals -= 1
+        job.envelope["text"] = str(job.envelope.get("text", "")) + " [tampered]"
     return {"sealed": True}

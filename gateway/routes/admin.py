@@ -147,6 +147,16 @@ def admin_routes(runtime: Runtime) -> list[Route]:
         )
         return JSONResponse({"purged": purged})
 
+    async def tamper_seal(request: Request) -> Response:
+        """Test probe: the next envelope is altered after its seal (refused with GATEWAY_ENV=prod)."""
+        if runtime.settings.env == "prod":
+            return JSONResponse(
+                {"error": "probe_disabled", "hint": "test probes are off when GATEWAY_ENV=prod"},
+                status_code=403,
+            )
+        runtime.tamper_seals += 1
+        return JSONResponse({"armed": runtime.tamper_seals})
+
     async def q_list(request: Request) -> Response:
         limit = _limit(request)
         if isinstance(limit, JSONResponse):
@@ -222,6 +232,7 @@ def admin_routes(runtime: Runtime) -> list[Route]:
     g = lambda h: _guard(runtime, h)  # noqa: E731
     return [
         Route("/admin/envelopes", g(envelopes), methods=["GET"]),
+        Route("/admin/probes/tamper-seal", g(tamper_seal), methods=["POST"]),
         Route("/admin/dlq", g(dlq_list), methods=["GET"]),
         Route("/admin/dlq", g(dlq_purge), methods=["DELETE"]),
         Route("/admin/dlq/replay", g(dlq_replay), methods=["POST"]),
