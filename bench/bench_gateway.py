@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import hashlib
 import hmac
+import json
 import os
 import platform
 import subprocess
@@ -91,6 +92,12 @@ def fake_graph() -> Iterator[str]:
     cmd = [sys.executable, "-m", "simulator.cli.main", "graph", "serve", "--port", str(port),
            "--log-level", "warning"]  # fmt: skip
     with process(cmd, port) as url:
+        # the gateway's Graph token (examples/clients.json) must be one the fake accepts: without
+        # it every reply is refused with 190 and the e2e figure would time the failure path
+        clients = json.loads((ROOT / "examples" / "clients.json").read_text(encoding="utf-8"))
+        token = clients["clients"][0]["token"]
+        grant = {"tenant_id": "106540352242922", "channel": "wa", "token": token}
+        httpx.post(f"{url}/__metasim/tokens", json=grant, timeout=10).raise_for_status()
         yield url
 
 
@@ -159,6 +166,8 @@ def e2e(
     seen: dict[int, float] = {}
     calls = httpx.get(f"{graph}/__metasim/calls", params={"kind": "send"}, timeout=60).json()
     for call in calls["calls"]:
+        if not (call.get("status") or 500) < 300:
+            continue  # a refused send is not a reply
         reply = ((call.get("body") or {}).get("text") or {}).get("body", "")
         for text in _texts_in(reply, index):
             seen.setdefault(index[text], call["time"])
