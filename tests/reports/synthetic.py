@@ -146,7 +146,9 @@ def _():
 
 
 def test_plain_unit_test():
-    assert True
+    # a real (passing) check: the plugin must report a non-scenario test beside the scenarios
+    from simulator.signing import meta_bytes
+    assert meta_bytes({"url": "https://wa.me/"}) == b'{"url":"https:\\\\/\\\\/wa.me\\\\/"}'
 """
 
 INI = """\
