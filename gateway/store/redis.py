@@ -7,10 +7,12 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
+from redis.typing import EncodableT, FieldT
 
 from gateway.store import redis_lua as lua
 from gateway.store.base import DeadLetter, InboxEvent, OutboxItem, Quarantined
@@ -22,6 +24,29 @@ from gateway.store.records import (
 )
 
 BACKUP_FORMAT = "metasim-gateway-redis-dump/1"
+
+# How each field of a record is kept in its hash: "text" (str), "bytes" (as is), "json",
+# "float" (repr, so the exact value comes back) or "int". One spec serves both directions.
+INBOX_FIELDS = {
+    "event_id": "text",
+    "channel": "text",
+    "raw": "bytes",
+    "headers": "json",
+    "received_at": "float",
+    "correlation_id": "text",
+    "attempts": "int",
+}
+QUARANTINE_FIELDS = {
+    "quarantine_id": "text",
+    "channel": "text",
+    "reason": "text",
+    "raw": "bytes",
+    "correlation_id": "text",
+    "at": "float",
+    "detail": "json",
+}
+
+R = TypeVar("R")
 
 
 class RedisStore:
@@ -75,24 +100,41 @@ class RedisStore:
     async def close(self) -> None:
         await self.r.aclose()
 
+    async def _put_queued(
+        self, key: str, fields: dict[FieldT, EncodableT], enqueue: Callable[[Pipeline], object]
+    ) -> None:
+        """Write a record's hash and its queue entry in one MULTI: both land or neither."""
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping=fields)
+            enqueue(pipe)
+            await pipe.execute()
+
+    async def _hashes_by_score(self, zset: str, prefix: str, limit: int) -> list[dict[str, bytes]]:
+        """The hashes of the first ``limit`` members of ``zset`` (lowest score first)."""
+        members = await self.r.zrange(zset, 0, max(0, limit - 1)) if limit > 0 else []
+        async with self.r.pipeline(transaction=False) as pipe:
+            for member in members:
+                pipe.hgetall(prefix + _str(member))
+            hashes = await pipe.execute()
+        # a member whose hash went away between ZRANGE and HGETALL is skipped
+        return [{_str(k): v for k, v in h.items()} for h in hashes if h]
+
+    async def _depth(self, *, lists: tuple[str, ...] = (), zsets: tuple[str, ...] = ()) -> int:
+        """Total length of these lists and sorted sets, read in one round trip."""
+        async with self.r.pipeline(transaction=False) as pipe:
+            for key in lists:
+                pipe.llen(key)
+            for key in zsets:
+                pipe.zcard(key)
+            return sum(int(n) for n in await pipe.execute())
+
     # inbox
     async def inbox_put(self, event: InboxEvent) -> None:
-        # one MULTI: the hash and its queue entry land together or not at all
-        async with self.r.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                self.h_inbox + event.event_id,
-                mapping={
-                    "event_id": event.event_id,
-                    "channel": event.channel,
-                    "raw": event.raw,
-                    "headers": json.dumps(event.headers),
-                    "received_at": repr(event.received_at),
-                    "correlation_id": event.correlation_id,
-                    "attempts": event.attempts,
-                },
-            )
-            pipe.lpush(self.k_new, event.event_id)
-            await pipe.execute()
+        await self._put_queued(
+            self.h_inbox + event.event_id,
+            _to_hash(event, INBOX_FIELDS),
+            lambda pipe: pipe.lpush(self.k_new, event.event_id),
+        )
 
     async def inbox_claim(
         self, worker_id: str, limit: int, lease_seconds: float
@@ -102,21 +144,7 @@ class RedisStore:
             keys=[self.k_new, self.k_leased],
             args=[self.h_inbox, repr(now), limit, repr(now + lease_seconds)],
         )
-        events = []
-        for flat in rows:
-            h = _hash(flat)
-            events.append(
-                InboxEvent(
-                    event_id=h["event_id"].decode(),
-                    channel=h["channel"].decode(),
-                    raw=h["raw"],
-                    headers=json.loads(h["headers"]),
-                    received_at=float(h["received_at"]),
-                    correlation_id=h["correlation_id"].decode(),
-                    attempts=int(h["attempts"]),
-                )
-            )
-        return events
+        return [_from_hash(InboxEvent, INBOX_FIELDS, _hash(flat)) for flat in rows]
 
     async def inbox_done(self, event_id: str) -> None:
         async with self.r.pipeline(transaction=True) as pipe:
@@ -131,11 +159,7 @@ class RedisStore:
         return 0
 
     async def inbox_depth(self) -> int:
-        async with self.r.pipeline(transaction=False) as pipe:
-            pipe.llen(self.k_new)
-            pipe.zcard(self.k_leased)
-            new, leased = await pipe.execute()
-        return int(new) + int(leased)
+        return await self._depth(lists=(self.k_new,), zsets=(self.k_leased,))
 
     # dedupe: SET NX is the atomic "first one wins" across processes; PX lets Redis expire it
     async def dedupe_first(self, channel: str, msg_id: str, window_seconds: float) -> bool:
@@ -160,7 +184,7 @@ class RedisStore:
             keys=[self.k_due, self.k_inflight],
             args=[self.h_out, repr(now), limit, repr(now + lease_seconds)],
         )
-        return [item_from_row(_fields(flat)) for flat in rows]
+        return [item_from_row(_hash(flat)) for flat in rows]
 
     async def outbox_sent(self, key: str, answer: dict[str, Any]) -> None:
         await self.s["OUTBOX_SENT"](
@@ -175,11 +199,7 @@ class RedisStore:
         )
 
     async def outbox_depth(self) -> int:
-        async with self.r.pipeline(transaction=False) as pipe:
-            pipe.zcard(self.k_due)
-            pipe.zcard(self.k_inflight)
-            due, inflight = await pipe.execute()
-        return int(due) + int(inflight)
+        return await self._depth(zsets=(self.k_due, self.k_inflight))
 
     async def outbox_get(self, key: str) -> OutboxItem | None:
         h = await self.r.hgetall(self.h_out + key)
@@ -189,7 +209,7 @@ class RedisStore:
         rows = await self.s["OUTBOX_RECOVER"](
             keys=[self.k_inflight, self.k_dlq], args=[self.h_out, repr(now), INFLIGHT_AT_CRASH]
         )
-        return [item_from_row(_fields(flat)) for flat in rows]
+        return [item_from_row(_hash(flat)) for flat in rows]
 
     # dead-letter queue
     async def dlq_put(self, item: OutboxItem, reason: str, replayable: bool) -> None:
@@ -207,25 +227,15 @@ class RedisStore:
         )
 
     async def dlq_list(self, limit: int = 100) -> list[DeadLetter]:
-        keys = await self.r.zrange(self.k_dlq, 0, max(0, limit - 1)) if limit > 0 else []
-        async with self.r.pipeline(transaction=False) as pipe:
-            for key in keys:
-                pipe.hgetall(self.h_out + _str(key))
-            hashes = await pipe.execute()
-        out = []
-        for h in hashes:
-            row = {k.decode(): v for k, v in h.items()}
-            if not row:
-                continue
-            out.append(
-                DeadLetter(
-                    item=item_from_row(row),
-                    reason=row["dead_reason"].decode(),
-                    replayable=row["dead_replayable"] == b"1",
-                    dead_at=float(row["dead_at"]),
-                )
+        return [
+            DeadLetter(
+                item=item_from_row(row),
+                reason=row["dead_reason"].decode(),
+                replayable=row["dead_replayable"] == b"1",
+                dead_at=float(row["dead_at"]),
             )
-        return out
+            for row in await self._hashes_by_score(self.k_dlq, self.h_out, limit)
+        ]
 
     async def dlq_replay(
         self, keys: list[str] | None, now: float, *, force: bool = False
@@ -251,34 +261,20 @@ class RedisStore:
 
     # quarantine
     async def quarantine_put(self, q: Quarantined) -> None:
-        async with self.r.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                self.h_q + q.quarantine_id,
-                mapping={
-                    "quarantine_id": q.quarantine_id,
-                    "channel": q.channel,
-                    "reason": q.reason,
-                    "raw": q.raw,
-                    "correlation_id": q.correlation_id,
-                    "at": repr(q.at),
-                    "detail": json.dumps(q.detail),
-                },
-            )
-            pipe.zadd(self.k_quarantine, {q.quarantine_id: q.at})
-            await pipe.execute()
+        await self._put_queued(
+            self.h_q + q.quarantine_id,
+            _to_hash(q, QUARANTINE_FIELDS),
+            lambda pipe: pipe.zadd(self.k_quarantine, {q.quarantine_id: q.at}),
+        )
 
     async def quarantine_list(self, limit: int = 100) -> list[Quarantined]:
-        ids = await self.r.zrange(self.k_quarantine, 0, max(0, limit - 1)) if limit > 0 else []
-        async with self.r.pipeline(transaction=False) as pipe:
-            for qid in ids:
-                pipe.hgetall(self.h_q + _str(qid))
-            hashes = await pipe.execute()
-        return [_quarantined(h) for h in hashes if h]
+        rows = await self._hashes_by_score(self.k_quarantine, self.h_q, limit)
+        return [_from_hash(Quarantined, QUARANTINE_FIELDS, row) for row in rows]
 
     async def quarantine_take(self, ids: list[str] | None) -> list[Quarantined]:
         args = [self.h_q, "1" if ids is None else "0", "take", *(ids or [])]
         rows = await self.s["QUARANTINE_TAKE"](keys=[self.k_quarantine], args=args)
-        taken = [_quarantined(_hash(flat)) for flat in rows if flat]
+        taken = [_from_hash(Quarantined, QUARANTINE_FIELDS, _hash(flat)) for flat in rows if flat]
         return sorted(taken, key=lambda q: (q.at, q.quarantine_id))
 
     async def quarantine_purge(self, ids: list[str] | None) -> int:
@@ -343,18 +339,24 @@ def _hash(flat: list[bytes]) -> dict[str, bytes]:
     return {flat[i].decode(): flat[i + 1] for i in range(0, len(flat), 2)}
 
 
-def _fields(flat: list[bytes]) -> dict[str, Any]:
-    return dict(_hash(flat))
+def _to_hash(record: object, spec: dict[str, str]) -> dict[FieldT, EncodableT]:
+    """A record's hash fields, each encoded as ``spec`` says."""
+    out: dict[FieldT, EncodableT] = {}
+    for name, kind in spec.items():
+        value = getattr(record, name)
+        out[name] = (
+            json.dumps(value) if kind == "json" else repr(value) if kind == "float" else value
+        )
+    return out
 
 
-def _quarantined(h: dict[Any, bytes]) -> Quarantined:
-    row = {(k.decode() if isinstance(k, bytes) else k): v for k, v in h.items()}
-    return Quarantined(
-        quarantine_id=row["quarantine_id"].decode(),
-        channel=row["channel"].decode(),
-        reason=row["reason"].decode(),
-        raw=row["raw"],
-        correlation_id=row["correlation_id"].decode(),
-        at=float(row["at"]),
-        detail=json.loads(row["detail"]),
-    )
+def _from_hash(cls: Callable[..., R], spec: dict[str, str], h: dict[str, bytes]) -> R:
+    """The record ``cls`` back from the hash ``_to_hash`` wrote with the same ``spec``."""
+    decode: dict[str, Callable[[bytes], Any]] = {
+        "text": bytes.decode,
+        "bytes": bytes,
+        "json": json.loads,
+        "float": float,
+        "int": int,
+    }
+    return cls(**{name: decode[kind](h[name]) for name, kind in spec.items()})

@@ -39,22 +39,39 @@ redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 return 1
 """
 
-# KEYS: due zset, inflight zset. ARGV: hash prefix, now, limit, lease_until.
-OUTBOX_CLAIM = """
-local keys = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
-local out = {}
+
+def _move_expired(*, limit: str, state: str, target_score: str, update: str) -> str:
+    """Lua moving the keys of zset KEYS[1] scored up to ARGV[2] into zset KEYS[2].
+
+    Only hashes (ARGV[1] .. key) still in ``state`` move, after the ``update`` Lua lines run on
+    hash ``h``; the moved hashes come back as HGETALL replies. A key whose hash left ``state``
+    (settled meanwhile) only leaves KEYS[1]. The outbox claim (due -> inflight) and the crash
+    recovery (inflight -> dlq) are this one move with other arguments.
+    """
+    return f"""
+local keys = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2]{limit})
+local out = {{}}
 for _, key in ipairs(keys) do
   redis.call('ZREM', KEYS[1], key)
   local h = ARGV[1] .. key
-  if redis.call('HGET', h, 'state') == 'pending' then
-    redis.call('ZADD', KEYS[2], ARGV[4], key)
-    redis.call('HSET', h, 'state', 'inflight')
-    redis.call('HINCRBY', h, 'attempts', 1)
+  if redis.call('HGET', h, 'state') == '{state}' then
+{update}
+    redis.call('ZADD', KEYS[2], {target_score}, key)
     out[#out + 1] = redis.call('HGETALL', h)
   end
 end
 return out
 """
+
+
+# KEYS: due zset, inflight zset. ARGV: hash prefix, now, limit, lease_until.
+OUTBOX_CLAIM = _move_expired(
+    limit=", 'LIMIT', 0, tonumber(ARGV[3])",
+    state="pending",
+    target_score="ARGV[4]",
+    update="""    redis.call('HSET', h, 'state', 'inflight')
+    redis.call('HINCRBY', h, 'attempts', 1)""",
+)
 
 # KEYS: due, inflight, dlq zsets. ARGV: hash prefix, key, answer json.
 # Unconditional: Graph's answer proves the send, even if recovery had dead-lettered the item.
@@ -80,21 +97,13 @@ return 1
 """
 
 # KEYS: inflight, dlq zsets. ARGV: hash prefix, now, reason.
-OUTBOX_RECOVER = """
-local keys = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-local out = {}
-for _, key in ipairs(keys) do
-  redis.call('ZREM', KEYS[1], key)
-  local h = ARGV[1] .. key
-  if redis.call('HGET', h, 'state') == 'inflight' then
-    redis.call('HSET', h, 'state', 'dead', 'dead_reason', ARGV[3], 'dead_replayable', '0',
-               'dead_at', ARGV[2])
-    redis.call('ZADD', KEYS[2], ARGV[2], key)
-    out[#out + 1] = redis.call('HGETALL', h)
-  end
-end
-return out
-"""
+OUTBOX_RECOVER = _move_expired(
+    limit="",
+    state="inflight",
+    target_score="ARGV[2]",
+    update="""    redis.call('HSET', h, 'state', 'dead', 'dead_reason', ARGV[3], 'dead_replayable', '0',
+               'dead_at', ARGV[2])""",
+)
 
 # KEYS: due, inflight, dlq zsets. ARGV: hash prefix, key, reason, replayable, dead_at,
 # attempts, last_error.
@@ -109,11 +118,20 @@ redis.call('ZADD', KEYS[3], ARGV[5], ARGV[2])
 return 1
 """
 
+
+def _named_or_all(all_flag: int, first_key: int) -> str:
+    """Lua setting ``keys``: every member of zset KEYS[1] when ARGV[all_flag] is '1', else the
+    members named in ARGV[first_key..] (the admin "replay/purge these, or all" choice)."""
+    return f"""
+local keys = {{}}
+if ARGV[{all_flag}] == '1' then keys = redis.call('ZRANGE', KEYS[1], 0, -1)
+else for i = {first_key}, #ARGV do keys[#keys + 1] = ARGV[i] end end"""
+
+
 # KEYS: dlq, due zsets. ARGV: hash prefix, now, force ('1'/'0'), all ('1'/'0'), keys...
-DLQ_REPLAY = """
-local keys = {}
-if ARGV[4] == '1' then keys = redis.call('ZRANGE', KEYS[1], 0, -1)
-else for i = 5, #ARGV do keys[#keys + 1] = ARGV[i] end end
+DLQ_REPLAY = (
+    _named_or_all(4, 5)
+    + """
 local out = {}
 for _, key in ipairs(keys) do
   local h = ARGV[1] .. key
@@ -128,13 +146,13 @@ for _, key in ipairs(keys) do
 end
 return out
 """
+)
 
 # KEYS: dlq zset. ARGV: hash prefix, all ('1'/'0'), keys...
 # The hash stays (state "purged") so the key can never be queued again.
-DLQ_PURGE = """
-local keys = {}
-if ARGV[2] == '1' then keys = redis.call('ZRANGE', KEYS[1], 0, -1)
-else for i = 3, #ARGV do keys[#keys + 1] = ARGV[i] end end
+DLQ_PURGE = (
+    _named_or_all(2, 3)
+    + """
 local n = 0
 for _, key in ipairs(keys) do
   if redis.call('ZREM', KEYS[1], key) == 1 then
@@ -144,16 +162,16 @@ for _, key in ipairs(keys) do
 end
 return n
 """
+)
 
 # KEYS: quarantine zset. ARGV: hash prefix, all ('1'/'0'), mode ('take'/'purge'), ids...;
 # "take" returns the removed hashes, "purge" only their count.
-QUARANTINE_TAKE = """
-local ids = {}
-if ARGV[2] == '1' then ids = redis.call('ZRANGE', KEYS[1], 0, -1)
-else for i = 4, #ARGV do ids[#ids + 1] = ARGV[i] end end
+QUARANTINE_TAKE = (
+    _named_or_all(2, 4)
+    + """
 local out = {}
 local n = 0
-for _, id in ipairs(ids) do
+for _, id in ipairs(keys) do
   if redis.call('ZREM', KEYS[1], id) == 1 then
     local h = ARGV[1] .. id
     if ARGV[3] == 'take' then out[#out + 1] = redis.call('HGETALL', h) end
@@ -164,3 +182,4 @@ end
 if ARGV[3] == 'take' then return out end
 return n
 """
+)
