@@ -5,18 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import pytest
-
 from simulator.schemas import errors
-from tests.support.json_docs import (
-    get,
-    load_samples,
-    matches,
-    removals,
-    with_unknown_field,
-    with_value,
-    without,
-)
+from tests.support.json_docs import get, load_samples, matches
+from tests.support.schema_contract import webhook_schema_tests
 
 SAMPLES = load_samples("messenger")
 SCHEMA = "messenger/webhook"
@@ -88,23 +79,6 @@ def _required(payload: dict[str, Any], path: tuple[str, ...]) -> bool:
     return False
 
 
-REMOVALS = removals(SAMPLES)
-
-
-@pytest.mark.parametrize("name", sorted(SAMPLES))
-def test_every_sample_is_valid(name: str) -> None:
-    assert errors(SCHEMA, SAMPLES[name]["payload"]) == []
-
-
-@pytest.mark.parametrize(("name", "path"), REMOVALS)
-def test_removing_a_field_fails_exactly_when_meta_requires_it(
-    name: str, path: tuple[str, ...]
-) -> None:
-    payload = SAMPLES[name]["payload"]
-    found = errors(SCHEMA, without(payload, path))
-    assert bool(found) == _required(payload, path), [str(e) for e in found]
-
-
 def test_delivery_without_timestamp_is_valid_but_a_read_without_one_is_not() -> None:
     delivery = SAMPLES["msg.delivery"]["payload"]
     assert "timestamp" not in delivery["entry"][0]["messaging"][0]  # as in Meta's example
@@ -139,26 +113,25 @@ WRONG_TYPES = [
     ("msg.edit", "entry.0.messaging.0.message_edit.num_edit", "once"),
     ("msg.postback", "entry.0.messaging.0.postback.payload", {"id": 1}),
 ]
-
-
-@pytest.mark.parametrize(("name", "path", "value"), WRONG_TYPES)
-def test_a_wrong_type_is_rejected(name: str, path: str, value: Any) -> None:
-    assert errors(SCHEMA, with_value(SAMPLES[name]["payload"], path, value))
-
-
-@pytest.mark.parametrize(
-    "where",
-    [
+# where an unknown field Meta may add later must be accepted
+TOLERATED = [
+    ("msg.image", where)
+    for where in (
         "",
         "entry.0",
         "entry.0.messaging.0",
         "entry.0.messaging.0.message",
         "entry.0.messaging.0.message.attachments.0",
         "entry.0.messaging.0.message.attachments.0.payload",
-    ],
-)
-def test_unknown_fields_meta_may_add_are_tolerated(where: str) -> None:
-    assert errors(SCHEMA, with_unknown_field(SAMPLES["msg.image"]["payload"], where)) == []
+    )
+]
+
+(
+    test_every_sample_is_valid,
+    test_removing_a_field_fails_exactly_when_meta_requires_it,
+    test_a_wrong_type_is_rejected,
+    test_unknown_fields_meta_may_add_are_tolerated,
+) = webhook_schema_tests(SCHEMA, SAMPLES, _required, WRONG_TYPES, TOLERATED)
 
 
 def test_an_unknown_attachment_type_is_tolerated() -> None:
