@@ -26,6 +26,7 @@ from pathlib import Path
 import httpx
 
 from simulator.graph.config import DEFAULT_TOKEN
+from tests.support.graph_cli import graph_serve_argv
 from tests.support.net import free_port, wait_listening
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,17 +69,7 @@ def server(kind: str) -> Iterator[str]:
     """Start the fake (``metasim graph serve``) or the baseline as a child process."""
     port = free_port()
     if kind == "fake":
-        cmd = [
-            sys.executable,
-            "-m",
-            "simulator.cli.main",
-            "graph",
-            "serve",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ]
+        cmd = graph_serve_argv(port)
     else:
         cmd = [sys.executable, "-m", "bench.bench_graph", "--serve-bare", str(port)]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)

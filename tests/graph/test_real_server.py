@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 import uvicorn
 
 from simulator.graph import DEFAULT_TOKEN
+from tests.support.graph_cli import graph_serve_argv
 from tests.support.net import free_port, wait_listening
 from tests.support.processes import serving
 
@@ -56,21 +56,9 @@ def fake(receiver: tuple[Receiver, str]) -> Iterator[str]:
     """The fake Graph API started through the CLI, wired to the receiver."""
     port = free_port()
     with serving(
-        [
-            sys.executable,
-            "-m",
-            "simulator.cli.main",
-            "graph",
-            "serve",
-            "--port",
-            str(port),
-            "--callbacks-to",
-            receiver[1] + "/webhook/{channel}",
-            "--secret",
-            SECRET,
-            "--log-level",
-            "warning",
-        ],
+        graph_serve_argv(
+            port, "--callbacks-to", receiver[1] + "/webhook/{channel}", "--secret", SECRET
+        ),
         port,
         cwd=ROOT,
         stdout=subprocess.PIPE,
