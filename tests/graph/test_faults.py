@@ -194,21 +194,28 @@ def test_probability_is_seeded_and_reproducible() -> None:
     assert 5 <= failures <= 35  # 30% of 60, loosely: the draw is seeded, not fixed by hand
 
 
-def test_fixed_latency_delays_the_answer(api: httpx.Client, graph: GraphApp) -> None:
-    graph.faults.latency(0.2, times=1)
-    started = time.perf_counter()
-    assert api.post(SEND, json=wa_text()).status_code == 200
-    assert time.perf_counter() - started >= 0.2
-
-
-def test_random_latency_range_and_latency_stacks_with_an_error(
-    api: httpx.Client, graph: GraphApp
+@pytest.mark.parametrize(
+    ("latency", "error", "status", "at_least"),
+    [
+        pytest.param(0.2, None, 200, 0.2, id="fixed"),
+        # a random delay in the range, and the error scripted with it still answers after it
+        pytest.param((0.05, 0.1), 131016, 503, 0.05, id="random_range_stacked_with_an_error"),
+    ],
+)
+def test_latency_delays_the_answer(
+    api: httpx.Client,
+    graph: GraphApp,
+    latency: float | tuple[float, float],
+    error: int | None,
+    status: int,
+    at_least: float,
 ) -> None:
-    graph.faults.latency((0.05, 0.1), times=1)
-    graph.faults.error(131016, times=1)
+    graph.faults.latency(latency, times=1)
+    if error is not None:
+        graph.faults.error(error, times=1)
     started = time.perf_counter()
-    assert api.post(SEND, json=wa_text()).status_code == 503
-    assert time.perf_counter() - started >= 0.05
+    assert api.post(SEND, json=wa_text()).status_code == status
+    assert time.perf_counter() - started >= at_least
 
 
 def test_reset_in_process_raises_the_error_a_tcp_reset_gives(
