@@ -59,14 +59,21 @@ class InboxWorker:
             rt.health.stopped.add(NAME)
 
     async def run_once(self) -> int:
-        """Claim and process one batch; the number of events processed."""
+        """Claim one batch and process its events side by side; the number of events processed.
+
+        The events of a batch run as concurrent tasks: their store writes then share group
+        commits (one transaction for the dedupe marks of the whole batch, one for its outbox
+        puts...) instead of one commit per write, and each task suspends at its writes, so
+        webhook ACKs are answered in between. Replies were never ordered (sends run
+        concurrently and Meta itself does not order webhooks); dedupe and the one-item-per-key
+        outbox keep two copies of one message in a batch to one reply.
+        """
         rt = self.runtime
         events = await rt.store.inbox_claim(self.worker_id, self.batch, self.lease_seconds)
-        for event in events:
-            await self.handle(event)
-            # the SQLite store never suspends, so without this a batch would run start to end
-            # while webhook POSTs wait for their ACK: let the event loop answer them between
-            await asyncio.sleep(0)
+        results = await asyncio.gather(*(self.handle(e) for e in events), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result  # transient store failure: the events stay leased for a retry
         return len(events)
 
     async def handle(self, event: InboxEvent) -> None:

@@ -255,6 +255,23 @@ async def test_a_redelivery_with_other_bytes_gets_no_second_reply(
     assert logs.stages(correlation_id="second")[-1] == "dedupe"
 
 
+async def test_copies_of_one_message_in_one_claimed_batch_get_one_reply(tmp_path, logs) -> None:
+    """The events of a batch run side by side (their SQLite writes share commits): a storm of
+    redeliveries claimed together still yields one outbox item and nine duplicates."""
+    from gateway.store.sqlite import SqliteStore
+
+    rt = make_runtime()
+    rt.store = SqliteStore(str(tmp_path / "gateway.db"))  # type: ignore[assignment]
+    body = meta_bytes(_build("wa.text", seed=7))
+    for n in range(10):
+        await rt.store.inbox_put(InboxEvent(f"ev-{n}", "wa", body, {}, NOW + n, f"storm-{n}"))
+    assert await InboxWorker(rt).run_once() == 10
+    assert await rt.store.outbox_depth() == 1 and await rt.store.inbox_depth() == 0
+    assert rt.metrics.value("inbound_total", {"channel": "wa", "outcome": "duplicate"}) == 9
+    assert rt.metrics.value("inbound_total", {"channel": "wa", "outcome": "processed"}) == 1
+    await rt.store.close()
+
+
 async def test_dedupe_window_is_configurable(client_for, logs) -> None:
     rt = make_runtime(DEDUPE_WINDOW_SECONDS="0")
     payload = _build("msg.text")

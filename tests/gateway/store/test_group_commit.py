@@ -1,4 +1,4 @@
-"""SQLite group commit of inbox puts: each returns only once committed; a failed commit fails all."""
+"""SQLite group commit: writes of one loop turn share a transaction, return once committed, fail alone or all."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.store.base import InboxEvent
+from gateway.store.base import InboxEvent, OutboxItem
+from gateway.store.group_commit import GroupCommit
 from gateway.store.sqlite import SqliteStore
 
 pytestmark = pytest.mark.anyio
@@ -63,3 +64,69 @@ async def test_a_failed_commit_fails_every_waiting_put(tmp_path: Path) -> None:
     finally:
         blocker.close()
         await store.close()
+
+
+def transactions(store: SqliteStore) -> list[str]:
+    """Every BEGIN the store's connection runs from now on (SQLite's own statement trace)."""
+    begun: list[str] = []
+    store.db.set_trace_callback(lambda sql: begun.append(sql) if sql.startswith("BEGIN") else None)
+    return begun
+
+
+def reply(n: int) -> OutboxItem:
+    return OutboxItem(
+        key=f"wa:wamid.{n}", channel="wa", client_id="acme", url="http://graph.test/v25.0/1/messages",
+        body={"text": {"body": f"r{n}"}}, correlation_id=f"cid-{n}", msg_id=f"wamid.{n}",
+    )  # fmt: skip
+
+
+async def test_the_writes_of_one_turn_share_one_transaction(tmp_path: Path) -> None:
+    """What the inbox worker's concurrent events do: dedupe marks, outbox puts, done marks."""
+    store = SqliteStore(str(tmp_path / "gateway.db"))
+    try:
+        for n in range(10):
+            await store.inbox_put(event(n))
+        begun = transactions(store)
+        firsts = await asyncio.gather(
+            *(store.dedupe_first("wa", f"wamid.{n % 5}", 60.0) for n in range(10))
+        )
+        assert len(begun) == 1  # ten marks, one commit
+        assert firsts == [True] * 5 + [False] * 5  # the second mark of an id in the turn loses
+        begun.clear()
+        puts = await asyncio.gather(*(store.outbox_put(reply(n % 4)) for n in range(8)))
+        assert len(begun) == 1 and puts == [True] * 4 + [False] * 4
+        begun.clear()
+        await asyncio.gather(*(store.inbox_done(f"ev-{n}") for n in range(10)))
+        assert len(begun) == 1 and await store.inbox_depth() == 0
+    finally:
+        await store.close()
+
+
+async def test_a_bad_row_fails_its_own_write_only(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    db.execute("CREATE TABLE t (v TEXT NOT NULL)")
+    group = GroupCommit(db)
+    insert = "INSERT INTO t (v) VALUES (?)"
+    results = await asyncio.gather(
+        group.write(insert, ("a",)), group.write(insert, (None,)), group.write(insert, ("b",)),
+        return_exceptions=True,
+    )  # fmt: skip
+    assert results[0] == 1 and results[2] == 1
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert sorted(r[0] for r in db.execute("SELECT v FROM t")) == ["a", "b"]
+    db.close()
+
+
+async def test_a_store_error_fails_the_whole_group_and_commits_none_of_it(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    db.execute("CREATE TABLE t (v TEXT NOT NULL)")
+    group = GroupCommit(db)
+    results = await asyncio.gather(
+        group.write("INSERT INTO t (v) VALUES (?)", ("a",)),
+        group.write("INSERT INTO gone (v) VALUES (?)", ("b",)),  # not the row: the store
+        return_exceptions=True,
+    )
+    assert all(isinstance(r, sqlite3.OperationalError) for r in results), results
+    assert db.execute("SELECT count(*) FROM t").fetchone()[0] == 0 and not db.in_transaction
+    assert await group.write("INSERT INTO t (v) VALUES (?)", ("c",)) == 1  # usable again
+    db.close()
