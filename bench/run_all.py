@@ -9,6 +9,7 @@ import sys
 BENCHES = (
     ["bench.bench_signing"],
     ["bench.bench_graph", "--seconds", "5"],
+    ["bench.bench_graph_client"],
     ["bench.bench_gateway", "--seconds", "10"],
     ["bench.bench_signature_timing"],
     ["bench.bench_acceptance"],

@@ -27,57 +27,111 @@ STOP_GRACE_SECONDS = 10.0
 
 
 def create_app(
-    settings: Settings | None = None, *, http_client: httpx.AsyncClient | None = None
+    settings: Settings | None = None,
+    *,
+    graph_transport: httpx.AsyncBaseTransport | None = None,
+    worker_process: bool = False,
 ) -> Starlette:
     """The reference gateway wired from settings (env when None): store, Graph client, workers.
 
-    ``http_client`` lets a test route the Graph API to the in-process fake (httpx transport).
+    ``graph_transport`` lets a test route the Graph API to the in-process fake
+    (``httpx.ASGITransport``); the app then leaves closing it to the caller.
+    ``worker_process`` (what ``metasim-gateway serve`` asks for by default) runs the workers
+    in a supervised child process instead of this event loop (gateway.split).
     In ``prod`` the app refuses to start while preflight finds a problem (P0-04, P1-05).
     """
-    from gateway.outbound.dlq_scheduler import DlqScheduler
-    from gateway.outbound.graph_client import GraphClient
-    from gateway.outbound.worker import OutboxWorker
     from gateway.routes.admin import admin_routes
     from gateway.routes.outbound_api import outbound_routes
-    from gateway.store import open_store
 
     settings = settings if settings is not None else Settings.from_env()
     if settings.env == "prod":
         problems = check(settings)
         if problems:
             raise ConfigError(problems)
+    runtime, close_http = build_runtime(settings, graph_transport)
+    routes = [*admin_routes(runtime), *outbound_routes(runtime)]
+    if worker_process:
+        from gateway.split.supervisor import Supervisor
+
+        supervisor = Supervisor(runtime)
+        runtime.link = supervisor
+        return build_app(
+            runtime,
+            extra_routes=routes,
+            background=[supervisor.run],
+            on_close=[close_http],
+            inline_workers=False,
+            on_start=[supervisor.started],
+        )
+    return build_app(
+        runtime, extra_routes=routes, background=worker_loops(runtime)[1:], on_close=[close_http]
+    )
+
+
+def build_runtime(
+    settings: Settings, graph_transport: httpx.AsyncBaseTransport | None = None
+) -> tuple[Runtime, Callable[[], Awaitable[None]]]:
+    """Tenants, logging, store and Graph client from settings; and how to close the client."""
+    from gateway.outbound.aiohttp_transport import AiohttpTransport
+    from gateway.outbound.graph_client import GraphClient
+    from gateway.store import open_store
+
     tenants = Tenants.load(settings.clients_file)
     configure_logging(
         level=settings.log_level,
         log_file=settings.log_file,
         secrets=[*settings.secret_values(), *tenants.secret_values()],
     )
-    own_http = http_client is None
-    # one shared client: a keep-alive HTTP/1.1 pool sized for the outbox's sends in flight (plus
-    # a few for media look-ups), so no send waits for a connection or opens a new one
+    own_transport = graph_transport is None
+    # one shared keep-alive HTTP/1.1 pool sized for the outbox's sends in flight (plus a few
+    # for media look-ups), so no send waits for a connection or opens a new one
     size = settings.outbox_concurrency + 4
-    http = http_client or httpx.AsyncClient(
-        timeout=settings.graph_timeout_seconds,
-        limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
-    )
+    transport = graph_transport or AiohttpTransport(max_connections=size)
+    graph = GraphClient(transport, settings.graph_timeout_seconds)
     runtime = Runtime(
         settings=settings,
         store=open_store(settings.store_url),
         metrics=Metrics(),
         tenants=tenants,
-        graph=GraphClient(http, settings.graph_timeout_seconds),
+        graph=graph,
     )
 
     async def close_http() -> None:
-        if own_http:
-            await http.aclose()
+        if own_transport:
+            await graph.aclose()
 
-    return build_app(
-        runtime,
-        extra_routes=[*admin_routes(runtime), *outbound_routes(runtime)],
-        background=[OutboxWorker(runtime).run, DlqScheduler(runtime).run],
-        on_close=[close_http],
-    )
+    return runtime, close_http
+
+
+def worker_loops(runtime: Runtime) -> list[Background]:
+    """Every background loop of the processing side: inbox worker, sender, DLQ schedule."""
+    from gateway.outbound.dlq_scheduler import DlqScheduler
+    from gateway.outbound.worker import OutboxWorker
+
+    return [InboxWorker(runtime).run, OutboxWorker(runtime).run, DlqScheduler(runtime).run]
+
+
+async def start_loops(
+    runtime: Runtime, loops: Sequence[Background], stop: asyncio.Event
+) -> list[asyncio.Task[Any]]:
+    """Release a killed predecessor's leases, then start ``loops`` (they end when ``stop`` is set)."""
+    # before any worker claims: work a killed predecessor held comes back now, not when
+    # its lease (30 s inbox) ends; the outbox worker's first recover then settles its sends
+    released = await runtime.store.release_dead_leases()
+    if released:
+        log_event("WARNING", "released leases of a dead process", stage="startup",
+                  released=released)  # fmt: skip
+    return [asyncio.create_task(loop(stop)) for loop in loops]
+
+
+async def stop_loops(tasks: Sequence[asyncio.Task[Any]], stop: asyncio.Event) -> None:
+    """Set ``stop`` and give the loops STOP_GRACE_SECONDS to finish what they hold."""
+    stop.set()
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
+    for task in pending:
+        task.cancel()
 
 
 def build_app(
@@ -86,8 +140,11 @@ def build_app(
     extra_routes: Sequence[BaseRoute] = (),
     background: Sequence[Background] = (),
     on_close: Sequence[Callable[[], Awaitable[None]]] = (),
+    inline_workers: bool = True,
+    on_start: Sequence[Callable[[], Awaitable[None]]] = (),
 ) -> Starlette:
-    """The app over an existing runtime: inbox worker always, plus ``background`` loops."""
+    """The app over an existing runtime: ``background`` loops, after an inbox worker when
+    ``inline_workers`` (in worker process mode the child runs it, and releases leases)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -107,21 +164,16 @@ def build_app(
                 mode=mode,
             )
         log_event("INFO", "gateway started", stage="startup", env=runtime.settings.env, mode=mode)
-        # before any worker claims: work a killed predecessor held comes back now, not when
-        # its lease (30 s inbox) ends; the outbox worker's first recover then settles its sends
-        released = await runtime.store.release_dead_leases()
-        if released:
-            log_event("WARNING", "released leases of a dead process", stage="startup",
-                      released=released)  # fmt: skip
-        loops = [InboxWorker(runtime).run, *background]
-        tasks = [asyncio.create_task(loop(stop)) for loop in loops]
+        if inline_workers:
+            tasks = await start_loops(runtime, [InboxWorker(runtime).run, *background], stop)
+        else:
+            tasks = [asyncio.create_task(loop(stop)) for loop in background]
+        for started in on_start:
+            await started()
         try:
             yield
         finally:
-            stop.set()
-            _, pending = await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
-            for task in pending:
-                task.cancel()
+            await stop_loops(tasks, stop)
             for close in on_close:
                 await close()
             await runtime.store.close()

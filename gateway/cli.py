@@ -3,24 +3,45 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 
 from gateway import preflight
 from gateway.settings import ConfigError, Settings
 
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # gateway.observability.metrics reads the same name
+
 Command = Callable[[argparse.Namespace], int]
 
 
 def _serve(args: argparse.Namespace) -> int:
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        sys.stderr.write(f"metasim-gateway: {exc}\n")
+        return 2
+    if settings.workers == "process":
+        # before prometheus_client is imported (it picks its value store at import time): the
+        # worker process inherits the directory, and /metrics sums both processes' samples
+        with tempfile.TemporaryDirectory(prefix="metasim-gateway-metrics-") as metrics_dir:
+            os.environ[MULTIPROC_ENV] = metrics_dir
+            try:
+                return _run(args, settings, worker_process=True)
+            finally:
+                os.environ.pop(MULTIPROC_ENV, None)
+    return _run(args, settings, worker_process=False)
+
+
+def _run(args: argparse.Namespace, settings: Settings, *, worker_process: bool) -> int:
     import uvicorn
 
     from gateway.app import create_app
     from gateway.tenants import ClientsFileError
 
     try:
-        settings = Settings.from_env()
-        app = create_app(settings)
+        app = create_app(settings, worker_process=worker_process)
     except (ConfigError, ClientsFileError) as exc:
         sys.stderr.write(f"metasim-gateway: {exc}\n")
         return 2

@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gateway.envelopes import EnvelopeRing
 from gateway.observability.metrics import Metrics
@@ -17,6 +17,16 @@ from gateway.tenants import Tenants
 if TYPE_CHECKING:
     from gateway.outbound.graph_client import GraphClient
     from gateway.store.base import Store
+
+
+class WorkerLink(Protocol):
+    """The HTTP process's line to its worker process (gateway.split.supervisor)."""
+
+    async def call(self, op: str, **args: Any) -> Any: ...
+
+
+class WorkerUnavailable(RuntimeError):
+    """The worker process is down (restarting) or did not answer in time."""
 
 
 @dataclass
@@ -57,7 +67,26 @@ class Runtime:
     # test probe (never in prod): how many coming envelopes the seal stage alters after sealing,
     # so a black-box suite can see the runner reject a tampered envelope (T7)
     tamper_seals: int = 0
+    # set in the HTTP process when the workers run in a child process: what the stages hold
+    # (envelopes, the tamper probe) is asked of the child through it
+    link: WorkerLink | None = None
 
     def __post_init__(self) -> None:
         if self.settings.seal_key:
             self.seal_key = self.settings.seal_key.encode("utf-8")
+
+    async def find_envelopes(self, msg_id: str) -> dict[str, Any]:
+        """The envelopes the processing side produced for ``msg_id`` and the ring's capacity."""
+        if self.link is not None:
+            found: dict[str, Any] = await self.link.call("envelopes", msg_id=msg_id)
+            return found
+        kept = self.envelopes.find(msg_id)
+        return {"capacity": self.envelopes.capacity, "envelopes": [p.to_dict() for p in kept]}
+
+    async def arm_tamper(self) -> int:
+        """Arm the seal probe once more where the stages run; how many envelopes it will alter."""
+        if self.link is not None:
+            armed: int = (await self.link.call("tamper"))["armed"]
+            return armed
+        self.tamper_seals += 1
+        return self.tamper_seals

@@ -12,6 +12,9 @@ T = TypeVar("T")
 SIGNATURE_MODES = ("off", "warn", "enforce")
 ENVIRONMENTS = ("dev", "test", "prod")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# serve: "process" runs the workers (stages, sends, DLQ schedule) in a supervised child process
+# so the ACK loop stays free; "inline" runs everything in the HTTP process's event loop
+WORKER_MODES = ("process", "inline")
 # The local fake Graph API (simulator/graph) listens here by default; only dev/test may use it.
 FAKE_GRAPH_BASE = "http://127.0.0.1:8089/v25.0"
 SEND_URL_VARS = ("WA_SEND_URL", "IG_SEND_URL", "MSG_SEND_URL")
@@ -59,6 +62,7 @@ class Settings:
     backup_dir: str = "var/backups"
     backup_retention_days: int = 7
     worker_poll_seconds: float = 0.05
+    workers: str = "process"
     host: str = "127.0.0.1"
     port: int = 8080
 
@@ -97,6 +101,7 @@ class Settings:
             backup_dir=r.text("BACKUP_DIR", "var/backups"),
             backup_retention_days=r.number("BACKUP_RETENTION_DAYS", int, 7, low=0),
             worker_poll_seconds=r.number("WORKER_POLL_SECONDS", float, 0.05, low=0.001),
+            workers=r.choice("GATEWAY_WORKERS", WORKER_MODES, "process"),
             host=r.text("GATEWAY_HOST", "127.0.0.1"),
             port=r.number("GATEWAY_PORT", int, 8080, low=0, high=65535),
         )

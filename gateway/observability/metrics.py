@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+from typing import TYPE_CHECKING, Literal
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -11,11 +12,13 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    multiprocess,
 )
 
 if TYPE_CHECKING:
     from gateway.store.base import Store
 
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # ACK must stay well under 50 ms, so the low buckets are fine-grained.
 ACK_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 E2E_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -77,10 +80,16 @@ class Metrics:
             buckets=E2E_BUCKETS,
             registry=r,
         )
-        self.inbox_depth = Gauge("inbox_depth", "Events waiting in the inbox", registry=r)
-        self.outbox_depth = Gauge("outbox_depth", "Replies waiting in the outbox", registry=r)
-        self.dlq_depth = Gauge("dlq_depth", "Items in the dead-letter queue", registry=r)
-        self.quarantine_depth = Gauge("quarantine_depth", "Items in quarantine", registry=r)
+        # read from the store at each scrape: with several processes the latest reading wins
+        mode: Literal["mostrecent"] = "mostrecent"
+        self.inbox_depth = Gauge("inbox_depth", "Events waiting in the inbox", registry=r,
+                                 multiprocess_mode=mode)  # fmt: skip
+        self.outbox_depth = Gauge("outbox_depth", "Replies waiting in the outbox", registry=r,
+                                  multiprocess_mode=mode)  # fmt: skip
+        self.dlq_depth = Gauge("dlq_depth", "Items in the dead-letter queue", registry=r,
+                               multiprocess_mode=mode)  # fmt: skip
+        self.quarantine_depth = Gauge("quarantine_depth", "Items in quarantine", registry=r,
+                                      multiprocess_mode=mode)  # fmt: skip
 
     async def refresh_depths(self, store: Store) -> None:
         """Read the four queue depths from the store (called on each ``/metrics`` scrape)."""
@@ -90,7 +99,16 @@ class Metrics:
         self.quarantine_depth.set(await store.quarantine_depth())
 
     def render(self) -> bytes:
-        """The Prometheus text exposition of this registry."""
+        """The Prometheus text exposition of this registry, or of every gateway process.
+
+        In worker process mode ``serve`` sets PROMETHEUS_MULTIPROC_DIR before anything imports
+        prometheus_client, so both processes write their samples there (the library's own
+        multi-process mode) and a scrape of the HTTP process sums them.
+        """
+        if os.environ.get(MULTIPROC_ENV):
+            merged = CollectorRegistry()
+            multiprocess.MultiProcessCollector(merged)
+            return generate_latest(merged)
         return generate_latest(self.registry)
 
     def value(self, name: str, labels: dict[str, str] | None = None) -> float:

@@ -13,11 +13,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.observability.logs import log_event
-from gateway.runtime import Runtime
+from gateway.runtime import Runtime, WorkerUnavailable
 from gateway.store.base import DeadLetter, InboxEvent, Quarantined
 
 Handler = Callable[[Request], Awaitable[Response]]
 MAX_LIST = 1000
+
+
+WORKER_HINT = "retry in a few seconds: GET /ready answers 200 again once the worker process is up"
 
 
 def _error(status: int, code: str, message: str, **extra: str) -> JSONResponse:
@@ -154,8 +157,11 @@ def admin_routes(runtime: Runtime) -> list[Route]:
                 {"error": "probe_disabled", "hint": "test probes are off when GATEWAY_ENV=prod"},
                 status_code=403,
             )
-        runtime.tamper_seals += 1
-        return JSONResponse({"armed": runtime.tamper_seals})
+        try:
+            armed = await runtime.arm_tamper()
+        except WorkerUnavailable as exc:
+            return _error(503, "worker_unavailable", str(exc), hint=WORKER_HINT)
+        return JSONResponse({"armed": armed})
 
     async def q_list(request: Request) -> Response:
         limit = _limit(request)
@@ -218,14 +224,17 @@ def admin_routes(runtime: Runtime) -> list[Route]:
         msg_id = request.query_params.get("msg_id", "").strip()
         if not msg_id:
             return _error(400, "msg_id_missing", "say which message: ?msg_id=wamid.... or mid....")
-        found = runtime.envelopes.find(msg_id)
+        try:
+            found = await runtime.find_envelopes(msg_id)
+        except WorkerUnavailable as exc:
+            return _error(503, "worker_unavailable", str(exc), hint=WORKER_HINT)
         return JSONResponse(
             {
                 "msg_id": msg_id,
-                "count": len(found),
+                "count": len(found["envelopes"]),
                 # kept in memory, last N only: an old or pre-restart message is simply absent
-                "capacity": runtime.envelopes.capacity,
-                "envelopes": [p.to_dict() for p in found],
+                "capacity": found["capacity"],
+                "envelopes": found["envelopes"],
             }
         )
 

@@ -43,8 +43,8 @@ class InProcessTarget(Target):
         settings = Settings.from_env(self.env())
 
         async def boot() -> None:
-            graph_http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.graph.asgi))
-            self._app = create_app(settings, http_client=graph_http)
+            graph_http = httpx.ASGITransport(app=self.graph.asgi)
+            self._app = create_app(settings, graph_transport=graph_http)
             lifespan = Lifespan(self._app)
             await lifespan.start()  # kept only once started: a failed start needs no shutdown
             self._lifespan = lifespan

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gateway.runtime import Runtime
+from gateway.runtime import Runtime, WorkerUnavailable
 from simulator import catalogue
 from simulator.context import BuildContext
 from tests.gateway.conftest import make_runtime
@@ -37,3 +37,27 @@ async def test_the_probe_is_refused_in_prod() -> None:
     answer = await _arm(rt)
     assert answer.status_code == 403 and answer.json()["error"] == "probe_disabled"
     assert rt.tamper_seals == 0
+
+
+class _DownWorker:
+    """The link of an HTTP process whose worker process is restarting."""
+
+    async def call(self, op: str, **args: object) -> object:
+        raise WorkerUnavailable("the worker process is not running (restarting?)")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/admin/probes/tamper-seal"), ("GET", "/admin/envelopes?msg_id=wamid.X")],
+)
+async def test_admin_calls_answer_503_while_the_worker_process_is_down(
+    method: str, path: str
+) -> None:
+    rt = make_runtime(GATEWAY_ADMIN_TOKEN=ADMIN, GATEWAY_ENV="test")
+    rt.link = _DownWorker()
+    async with _client(rt) as c:
+        answer = await c.request(method, path, headers=AUTH)
+    assert answer.status_code == 503
+    error = answer.json()["error"]
+    assert error["code"] == "worker_unavailable" and "restarting" in error["message"]
+    assert "/ready" in error["hint"]

@@ -58,6 +58,7 @@ def test_every_invalid_value_is_listed_at_once() -> None:
                 "IG_SEND_URL": "graph.facebook.com/v25.0",
                 "GATEWAY_STORE": "postgres://db",
                 "GATEWAY_PORT": "70000",
+                "GATEWAY_WORKERS": "threads",
             }
         )
     text = str(caught.value)
@@ -70,9 +71,10 @@ def test_every_invalid_value_is_listed_at_once() -> None:
         "IG_SEND_URL",
         "GATEWAY_STORE",
         "GATEWAY_PORT",
+        "GATEWAY_WORKERS",
     ):
         assert name in text
-    assert len(caught.value.problems) == 8
+    assert len(caught.value.problems) == 9
 
 
 def test_enforce_without_app_secret_is_refused() -> None:

@@ -18,6 +18,9 @@ def main() -> int:
     if not name:
         raise SystemExit("set GATEWAY_MUTANT to one of tests/mutants/mutants.py MUTANTS")
     apply(name)
+    # the bug is planted by patching this process's modules: a worker child process would run
+    # the unpatched code, so the mutant runs its workers inline (the same pipeline code)
+    os.environ["GATEWAY_WORKERS"] = "inline"
     return int(cli.main(sys.argv[1:]) or 0)
 
 

@@ -108,8 +108,8 @@ class Rig:
         from gateway.app import create_app
         from gateway.settings import Settings
 
-        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.graph.asgi))
-        self.app = create_app(Settings.from_env(env), http_client=self.http)
+        self.http = httpx.ASGITransport(app=self.graph.asgi)
+        self.app = create_app(Settings.from_env(env), graph_transport=self.http)
         self.lifespan = Lifespan(self.app)
         await self.lifespan.start()
 

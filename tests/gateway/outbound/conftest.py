@@ -119,10 +119,10 @@ async def make_runtime(
     clock: Clock,  # noqa: F811
     graph: FakeGraph,
 ) -> AsyncIterator[RuntimeFactory]:
-    clients: list[httpx.AsyncClient] = []
+    clients: list[httpx.ASGITransport] = []
 
     def make(**settings: Any) -> Runtime:
-        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=graph.app()))
+        http = httpx.ASGITransport(app=graph.app())
         clients.append(http)
         base = {
             "outbox_backoff_base_seconds": 1.0,

@@ -44,7 +44,9 @@ class SlowGraph:
             self.inflight -= 1
 
 
-def runtime(store: Store, clock: Clock, http: httpx.AsyncClient, concurrency: int) -> Runtime:
+def runtime(
+    store: Store, clock: Clock, http: httpx.AsyncBaseTransport, concurrency: int
+) -> Runtime:
     settings: dict[str, Any] = {"outbox_concurrency": concurrency, "worker_poll_seconds": 0.01}
     return Runtime(
         settings=Settings(**settings, admin_token="admin-secret-token-1234"),
@@ -59,7 +61,7 @@ def runtime(store: Store, clock: Clock, http: httpx.AsyncClient, concurrency: in
 async def test_two_workers_overlap_sends_and_send_each_key_once(store: Store, clock: Clock) -> None:
     graph = SlowGraph()
     app = Starlette(routes=[Route("/{path:path}", graph.handle, methods=["POST"])])
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as http:
+    async with httpx.ASGITransport(app=app) as http:
         # two workers (two processes sharing one store) race for the same 60 due replies
         rts = [runtime(store, clock, http, concurrency=8) for _ in range(2)]
         keys = [f"wa:wamid.C{i:03d}" for i in range(60)]
@@ -88,7 +90,7 @@ async def test_two_workers_overlap_sends_and_send_each_key_once(store: Store, cl
 async def test_stop_waits_for_the_sends_in_flight(store: Store, clock: Clock) -> None:
     graph = SlowGraph()
     app = Starlette(routes=[Route("/{path:path}", graph.handle, methods=["POST"])])
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as http:
+    async with httpx.ASGITransport(app=app) as http:
         rt = runtime(store, clock, http, concurrency=4)
         for i in range(4):
             await store.outbox_put(reply(f"wa:wamid.S{i}", clock.now, text=f"stop {i}"))

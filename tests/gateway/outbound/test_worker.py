@@ -144,7 +144,7 @@ async def test_unreachable_graph_is_retried(make_runtime: RuntimeFactory, clock:
     # nothing listens on this port: a connection error, retryable
     unreachable = replace(reply("wa:wamid.T", clock.now), url=f"http://127.0.0.1:{free_port()}/m")
     await rt.store.outbox_put(unreachable)
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncHTTPTransport() as http:
         rt.graph = GraphClient(http, timeout=1)
         assert await OutboxWorker(rt).run_once() == 1
     item = await rt.store.outbox_get("wa:wamid.T")

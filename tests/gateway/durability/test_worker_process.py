@@ -1,0 +1,133 @@
+"""Worker process mode of `metasim-gateway serve`: the child runs the stages and sends, supervised."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from tests.gateway.durability.harness import (
+    CountingGraph,
+    Gateway,
+    gateway_env,
+    signed_text,
+    wait_until,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def _children(pid: int) -> list[psutil.Process]:
+    return [p for p in psutil.Process(pid).children() if p.is_running()]
+
+
+def _child(gw: Gateway) -> psutil.Process:
+    kids = [p for p in _children(gw.proc.pid) if "gateway.split.child" in " ".join(p.cmdline())]
+    assert len(kids) == 1, f"expected one worker process, found {[p.cmdline() for p in kids]}"
+    return kids[0]
+
+
+def _post(gw: Gateway, n: int, seed: int) -> list[str]:
+    async def all_of_them() -> list[str]:
+        async with httpx.AsyncClient(timeout=10) as http:
+            texts = []
+            for i in range(n):
+                text, body, headers = signed_text(i, seed)
+                r = await http.post(f"{gw.url}/webhook/wa", content=body, headers=headers)
+                assert r.status_code == 200, r.text
+                texts.append(text)
+            return texts
+
+    return asyncio.run(all_of_them())
+
+
+def _sample(gw: Gateway, name: str, **labels: str) -> float:
+    """One sample of the gateway's /metrics text (0 when absent)."""
+    want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in httpx.get(f"{gw.url}/metrics", timeout=5).text.splitlines():
+        head, _, value = line.rpartition(" ")
+        if head.startswith(name + "{"):
+            got = ",".join(sorted(head[len(name) + 1 : -1].split(",")))
+            if got == want:
+                return float(value)
+    return 0.0
+
+
+@pytest.fixture
+def graph() -> CountingGraph:
+    with CountingGraph() as g:
+        yield g
+
+
+def _gateway(tmp_path: Path, graph: CountingGraph, **extra: str) -> Gateway:
+    env = gateway_env(f"sqlite:///{tmp_path / 'gw.db'}", graph.base, tmp_path / "gw.log")
+    env.update(extra)
+    return Gateway(env)
+
+
+def test_the_worker_process_replies_and_metrics_sum_both_processes(
+    tmp_path: Path, graph: CountingGraph
+) -> None:
+    gw = _gateway(tmp_path, graph)
+    try:
+        child = _child(gw)
+        assert child.pid != gw.proc.pid
+        texts = _post(gw, 5, seed=31)
+        wait_until(lambda: all(graph.replies[t] == 1 for t in texts), 15, "5 replies")
+        # ACK counted by the HTTP process, processing and sending by the child: one scrape
+        assert _sample(gw, "inbound_total", channel="wa", outcome="accepted") == 5
+        wait_until(
+            lambda: _sample(gw, "outbound_total", channel="wa", outcome="sent") == 5, 5, "sent=5"
+        )
+        assert _sample(gw, "inbound_total", channel="wa", outcome="processed") == 5
+        assert httpx.get(f"{gw.url}/ready", timeout=5).json() == {"ready": True}
+    finally:
+        gw.stop()
+    assert sum(graph.replies.values()) == 5
+
+
+def test_a_killed_worker_process_is_restarted_and_loses_nothing(
+    tmp_path: Path, graph: CountingGraph
+) -> None:
+    gw = _gateway(tmp_path, graph)
+    try:
+        first = _child(gw)
+        first.send_signal(signal.SIGKILL)
+        # /ready says so at once (the link's EOF), not after a stale heartbeat
+        wait_until(lambda: httpx.get(f"{gw.url}/ready").status_code == 503, 3, "/ready 503")
+        reasons = httpx.get(f"{gw.url}/ready").json().get("reasons", [])
+        assert "inbox worker not running" in reasons
+        # webhooks keep being ACKed into the durable inbox while the worker is down
+        texts = _post(gw, 3, seed=32)
+        wait_until(lambda: httpx.get(f"{gw.url}/ready").status_code == 200, 15, "/ready 200")
+        assert _child(gw).pid != first.pid
+        wait_until(lambda: all(graph.replies[t] == 1 for t in texts), 15, "3 replies")
+    finally:
+        gw.stop()
+    assert all(graph.replies[t] == 1 for t in texts)
+
+
+def test_sigkill_of_the_gateway_takes_its_worker_process_down_too(
+    tmp_path: Path, graph: CountingGraph
+) -> None:
+    gw = _gateway(tmp_path, graph)
+    child = _child(gw)
+    gw.kill()
+    # no orphan left to race the next gateway on the same store (PR_SET_PDEATHSIG)
+    wait_until(lambda: not psutil.pid_exists(child.pid) or child.status() == "zombie", 5,
+               "the worker process to die")  # fmt: skip
+
+
+def test_inline_mode_runs_everything_in_one_process(tmp_path: Path, graph: CountingGraph) -> None:
+    gw = _gateway(tmp_path, graph, GATEWAY_WORKERS="inline")
+    try:
+        assert _children(gw.proc.pid) == []
+        texts = _post(gw, 3, seed=33)
+        wait_until(lambda: all(graph.replies[t] == 1 for t in texts), 15, "3 replies")
+        assert _sample(gw, "outbound_total", channel="wa", outcome="sent") == 3
+    finally:
+        gw.stop()
