@@ -16,7 +16,7 @@ from gateway.observability.metrics import Metrics
 from gateway.preflight import check
 from gateway.routes.health import health_routes
 from gateway.routes.metrics import metrics_routes
-from gateway.routes.webhook import webhook_routes
+from gateway.routes.webhook import GatewayApp, webhook_routes
 from gateway.runtime import Runtime
 from gateway.settings import ConfigError, Settings
 from gateway.tenants import Tenants
@@ -185,6 +185,6 @@ def build_app(
         *metrics_routes(runtime),
         *extra_routes,
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = GatewayApp(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime
     return app

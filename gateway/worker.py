@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import uuid
 from typing import Any
 
+from gateway.jsonfast import loads
 from gateway.observability.logs import log_event
 from gateway.parsers import ParseError, Update, parse
 from gateway.pipeline.base import Job
@@ -105,7 +105,7 @@ class InboxWorker:
         try:
             updates = parse(
                 event.channel,
-                json.loads(event.raw),
+                loads(event.raw),
                 received_at=event.received_at,
                 correlation_id=event.correlation_id,
             )
@@ -128,8 +128,8 @@ class InboxWorker:
         """One update: receipts are counted and logged; envelopes go down the stages."""
         rt = self.runtime
         if update.envelope is None:
-            rt.metrics.ignored.labels(event.channel, update.kind).inc()
-            rt.metrics.inbound.labels(event.channel, "ignored").inc()
+            rt.metrics.child(rt.metrics.ignored, event.channel, update.kind).inc()
+            rt.metrics.child(rt.metrics.inbound, event.channel, "ignored").inc()
             log_event(
                 "INFO",
                 update.kind,

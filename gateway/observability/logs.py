@@ -100,6 +100,11 @@ def _mask_keys(fields: dict[str, Any]) -> dict[str, Any]:
     return {k: (MASK if k.lower() in SECRET_KEYS and v else v) for k, v in fields.items()}
 
 
+def log_enabled(level: str) -> bool:
+    """Whether a line at ``level`` would be written (LOG_LEVEL)."""
+    return LEVELS.get(level.upper(), 20) >= LOG.threshold
+
+
 def log_event(
     level: str,
     msg: str,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -35,6 +35,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        self._children: dict[tuple[int, tuple[str | None, ...]], Any] = {}
         r = self.registry
         self.inbound = Counter(
             "inbound_total",
@@ -90,6 +91,15 @@ class Metrics:
                                multiprocess_mode=mode)  # fmt: skip
         self.quarantine_depth = Gauge("quarantine_depth", "Items in quarantine", registry=r,
                                       multiprocess_mode=mode)  # fmt: skip
+
+    def child(self, metric: Any, *labels: str | None) -> Any:
+        """``metric.labels(*labels)``, looked up once: the hot paths count per request, and
+        ``labels()`` re-validates and locks on every call (the child object is stable)."""
+        key = (id(metric), labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found
 
     async def refresh_depths(self, store: Store) -> None:
         """Read the four queue depths from the store (called on each ``/metrics`` scrape)."""

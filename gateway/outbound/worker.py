@@ -129,9 +129,11 @@ class OutboxWorker:
             await rt.store.outbox_sent(
                 item.key, answer.body if isinstance(answer.body, dict) else {}
             )
-            rt.metrics.outbound.labels(item.channel, "sent").inc()
+            rt.metrics.child(rt.metrics.outbound, item.channel, "sent").inc()
             if item.created_at > 0:
-                rt.metrics.e2e_latency.labels(item.channel).observe(max(0.0, now - item.created_at))
+                rt.metrics.child(rt.metrics.e2e_latency, item.channel).observe(
+                    max(0.0, now - item.created_at)
+                )
             self._log_send(item, answer, "sent")
             return "sent"
         if answer.transport:

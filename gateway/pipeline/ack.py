@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import os
 from typing import Any
 
 from gateway.pipeline.base import Ingress, Reject
@@ -15,7 +15,7 @@ NAME = "ack"
 async def run(ctx: Ingress) -> dict[str, Any]:
     """Store the bytes exactly as received; a store failure answers 503 so Meta retries."""
     assert ctx.channel is not None  # the parse stage set it
-    ctx.event_id = uuid.uuid4().hex
+    ctx.event_id = os.urandom(16).hex()  # 128 random bits, as uuid4 without its object
     headers = {"signature": ctx.signature}
     sig = header_value(ctx.headers)
     if sig is not None:
@@ -38,5 +38,5 @@ async def run(ctx: Ingress) -> dict[str, Any]:
             "Meta will retry; check GATEWAY_STORE and /ready",
         ) from None
     ctx.runtime.wake_inbox.set()
-    ctx.runtime.metrics.inbound.labels(ctx.channel, "accepted").inc()
+    ctx.runtime.metrics.child(ctx.runtime.metrics.inbound, ctx.channel, "accepted").inc()
     return {"event_id": ctx.event_id}

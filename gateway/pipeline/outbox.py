@@ -40,6 +40,6 @@ async def run(job: Job) -> dict[str, Any]:
     )
     if not await job.runtime.store.outbox_put(item):
         raise Stop("duplicate", "reply-already-queued", key=item.key)
-    job.runtime.metrics.outbound.labels(job.channel, "queued").inc()
+    job.runtime.metrics.child(job.runtime.metrics.outbound, job.channel, "queued").inc()
     job.runtime.wake_outbox.set()
     return {"key": item.key, "url": url}

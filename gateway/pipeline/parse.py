@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from gateway.jsonfast import loads
 from gateway.parsers import CHANNEL_OBJECT, OBJECTS
 from gateway.pipeline.base import Ingress, Reject
 
@@ -14,7 +14,7 @@ NAME = "parse"
 def run(ctx: Ingress) -> dict[str, Any]:
     """Decode just enough to answer 400 now; the full parse into envelopes runs after the ACK."""
     try:
-        data = json.loads(ctx.body)
+        data = loads(ctx.body)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         # RecursionError: nesting deeper than the decoder's limit (found by tests/reliability fuzz)
         raise Reject(

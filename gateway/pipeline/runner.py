@@ -10,7 +10,7 @@ from types import ModuleType
 from typing import Any
 
 from gateway import seal as sealing
-from gateway.observability.logs import log_event
+from gateway.observability.logs import log_enabled, log_event
 from gateway.pipeline import INGRESS, PROCESS
 from gateway.pipeline.base import Ingress, Job, Reject, Stop
 from gateway.store.base import Quarantined
@@ -79,15 +79,15 @@ async def process(job: Job, stages: Sequence[ModuleType] = PROCESS) -> str:
             )
             return await _stopped(job, stage.NAME, crash, level="ERROR")
         _log(job, stage.NAME, "INFO", "ok", "continue", fields or {})
-    job.runtime.metrics.inbound.labels(job.channel, "processed").inc()
+    job.runtime.metrics.child(job.runtime.metrics.inbound, job.channel, "processed").inc()
     return "processed"
 
 
 async def _stopped(job: Job, stage: str, stop: Stop, level: str | None = None) -> str:
     metrics = job.runtime.metrics
     if stop.outcome == "ignored":
-        metrics.ignored.labels(job.channel, stop.reason).inc()
-    metrics.inbound.labels(job.channel, stop.outcome).inc()
+        metrics.child(metrics.ignored, job.channel, stop.reason).inc()
+    metrics.child(metrics.inbound, job.channel, stop.outcome).inc()
     if stop.quarantine:
         metrics.errors.labels(job.channel, stop.reason).inc()
         await quarantine(job, stop.reason, stop.detail)
@@ -98,6 +98,8 @@ async def _stopped(job: Job, stage: str, stop: Stop, level: str | None = None) -
 
 
 def _log(job: Job, stage: str, level: str, msg: str, outcome: str, fields: dict[str, Any]) -> None:
+    if not log_enabled(level):
+        return  # six lines per message: skip building them when the level is filtered out
     log_event(
         level,
         msg,

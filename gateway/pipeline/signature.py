@@ -21,7 +21,8 @@ def run(ctx: Ingress) -> dict[str, Any]:
     else:
         result = verify(ctx.body, header_value(ctx.headers), settings.app_secret).value
     ctx.signature = result
-    ctx.runtime.metrics.signature.labels(ctx.channel, mode, result).inc()
+    metrics = ctx.runtime.metrics
+    metrics.child(metrics.signature, ctx.channel, mode, result).inc()
     if mode == "enforce":
         if result == SignatureResult.MISSING:
             raise Reject(

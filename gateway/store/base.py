@@ -70,7 +70,8 @@ class Store(Protocol):
     async def ping(self) -> bool: ...
     async def close(self) -> None: ...
 
-    # inbox: durable before ACK, claimed by a worker under a lease, done once processed
+    # inbox: durable before ACK, claimed by a worker under a lease, done once processed; a claim
+    # also re-takes the events still leased to the same worker_id (a claim whose answer was lost)
     async def inbox_put(self, event: InboxEvent) -> None: ...
     async def inbox_claim(
         self, worker_id: str, limit: int, lease_seconds: float

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from typing import Any
 
 Params = tuple[Any, ...]
+# as long as SQLite's own busy_timeout (SqliteStore.PRAGMAS) before a locked store fails writes
+BUSY_TIMEOUT_SECONDS = 5.0
+RETRY_FIRST_SECONDS = 0.0002
+RETRY_MAX_SECONDS = 0.005
 
 
 class GroupCommit:
@@ -20,27 +25,54 @@ class GroupCommit:
     resumes (no ACK is sent) before its statement is durable.
     """
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(
+        self, db: sqlite3.Connection, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS
+    ) -> None:
         self.db = db
+        self.busy_timeout = busy_timeout
         self._queue: list[tuple[str, Params, asyncio.Future[int]]] = []
+        self._scheduled = False
+        self._locked_since: float | None = None  # first BEGIN refused for the queued writes
+        self._retry_delay = RETRY_FIRST_SECONDS
 
     async def write(self, sql: str, params: Params) -> int:
         """Run ``sql`` in the next group transaction; its row count once committed."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[int] = loop.create_future()
         self._queue.append((sql, params, done))
-        if len(self._queue) == 1:
+        if not self._scheduled:
+            self._scheduled = True
             loop.call_soon(self.flush)
         return await done
 
-    def flush(self) -> None:
-        """Commit everything queued (also called on close, so no waiting caller is left)."""
+    def flush(self, *, block: bool = False) -> None:
+        """Commit everything queued; ``block`` (on close) waits for a lock another process holds.
+
+        When another process (the worker process, a backup) holds the write lock, the event
+        loop is not put to sleep in SQLite's busy handler (1 ms and more per try, during which
+        no ACK could be answered): the group is kept, later writes join it, and the commit is
+        tried again after a short timer, up to ``busy_timeout`` before every caller fails.
+        """
+        self._scheduled = False
         batch, self._queue = self._queue, []
         if not batch:
             return
+        try:
+            self._begin(block)  # a failure here leaves no transaction open
+        except sqlite3.OperationalError as exc:
+            if not block and _locked(exc) and self._may_wait():
+                self._queue[:0] = batch  # first in, first committed: order is kept
+                self._retry_later()
+                return
+            self._fail(batch, exc)
+            return
+        except Exception as exc:
+            self._fail(batch, exc)
+            return
+        self._locked_since = None
+        self._retry_delay = RETRY_FIRST_SECONDS
         counts: list[int | BaseException] = []
         try:
-            self.db.execute("BEGIN IMMEDIATE")  # a failure here leaves no transaction open
             try:
                 for sql, params, _ in batch:
                     try:
@@ -53,10 +85,8 @@ class GroupCommit:
                 if self.db.in_transaction:
                     self.db.execute("ROLLBACK")
                 raise
-        except Exception as exc:  # store down, disk full, locked too long: every caller fails
-            for _, _, done in batch:
-                if not done.done():
-                    done.set_exception(exc)
+        except Exception as exc:  # store down, disk full: every caller fails
+            self._fail(batch, exc)
             return
         for (_, _, done), count in zip(batch, counts, strict=True):
             if done.done():
@@ -65,3 +95,36 @@ class GroupCommit:
                 done.set_exception(count)
             else:
                 done.set_result(count)
+
+    def _begin(self, block: bool) -> None:
+        if block:
+            self.db.execute("BEGIN IMMEDIATE")
+            return
+        # not waiting here: a lock held elsewhere answers "database is locked" at once
+        self.db.execute("PRAGMA busy_timeout=0")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+
+    def _may_wait(self) -> bool:
+        now = time.monotonic()
+        if self._locked_since is None:
+            self._locked_since = now
+        return now - self._locked_since < self.busy_timeout
+
+    def _retry_later(self) -> None:
+        self._scheduled = True
+        asyncio.get_running_loop().call_later(self._retry_delay, self.flush)
+        self._retry_delay = min(self._retry_delay * 2, RETRY_MAX_SECONDS)
+
+    def _fail(self, batch: list[tuple[str, Params, asyncio.Future[int]]], exc: Exception) -> None:
+        self._locked_since = None
+        self._retry_delay = RETRY_FIRST_SECONDS
+        for _, _, done in batch:
+            if not done.done():
+                done.set_exception(exc)
+
+
+def _locked(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)

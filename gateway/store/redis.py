@@ -142,7 +142,7 @@ class RedisStore:
         now = self.clock()
         rows = await self.s["INBOX_CLAIM"](
             keys=[self.k_new, self.k_leased],
-            args=[self.h_inbox, repr(now), limit, repr(now + lease_seconds)],
+            args=[self.h_inbox, repr(now), limit, repr(now + lease_seconds), worker_id],
         )
         return [_from_hash(InboxEvent, INBOX_FIELDS, _hash(flat)) for flat in rows]
 

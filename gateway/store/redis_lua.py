@@ -5,12 +5,24 @@ safe when several gateway processes share one Redis: an item moves from ``due`` 
 ``inflight`` exactly once. ARGV[1] is always the key prefix of the item hashes.
 """
 
-# KEYS: inbox "new" list, inbox "leased" zset. ARGV: hash prefix, now, limit, lease_until.
-# Events whose lease ended (their worker died) come first, then new ones in arrival order
-# (LPUSH on put, RPOP here); every claimed event sits in "leased" scored by its lease end.
+# KEYS: inbox "new" list, inbox "leased" zset. ARGV: hash prefix, now, limit, lease_until, owner.
+# First the events this owner still holds: between two of its claims a worker holds nothing it
+# knows of, so such a lease comes from a claim whose answer was lost on the way back (a
+# connection cut after Redis ran the script, a client retry): re-taken now, not in 30 s.
+# Then events whose lease ended (their worker died), then new ones in arrival order (LPUSH on
+# put, RPOP here); every claimed event sits in "leased" scored by its lease end.
 INBOX_CLAIM = """
 local limit = tonumber(ARGV[3])
-local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, limit)
+local ids = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. ARGV[2], '+inf')) do
+  if #ids >= limit then break end
+  if redis.call('HGET', ARGV[1] .. id, 'owner') == ARGV[5] then ids[#ids + 1] = id end
+end
+if #ids < limit then
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, limit - #ids)) do
+    ids[#ids + 1] = id
+  end
+end
 while #ids < limit do
   local id = redis.call('RPOP', KEYS[1])
   if not id then break end
@@ -22,7 +34,9 @@ for _, id in ipairs(ids) do
   if redis.call('EXISTS', h) == 1 then
     redis.call('ZADD', KEYS[2], ARGV[4], id)
     redis.call('HINCRBY', h, 'attempts', 1)
-    out[#out + 1] = redis.call('HGETALL', h)
+    redis.call('HSET', h, 'owner', ARGV[5])
+    local fields = redis.call('HGETALL', h)
+    out[#out + 1] = fields
   else
     redis.call('ZREM', KEYS[2], id)
   end

@@ -15,6 +15,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self.inbox: dict[str, InboxEvent] = {}
         self.leases: dict[str, float] = {}
+        self.owners: dict[str, str] = {}
         self.done: set[str] = set()
         self.seen: dict[tuple[str, str], float] = {}
         self.outbox: dict[str, OutboxItem] = {}
@@ -45,10 +46,14 @@ class MemoryStore:
         now = time.time()
         out = []
         for event in self.inbox.values():
-            if event.event_id in self.done or self.leases.get(event.event_id, 0) > now:
+            mine = self.owners.get(event.event_id) == worker_id  # a lost answer: re-take it
+            if event.event_id in self.done or (
+                self.leases.get(event.event_id, 0) > now and not mine
+            ):
                 continue
             event.attempts += 1
             self.leases[event.event_id] = now + lease_seconds
+            self.owners[event.event_id] = worker_id
             out.append(replace(event))
             if len(out) >= limit:
                 break

@@ -81,7 +81,8 @@ def test_real_process_acks_a_signed_webhook_and_refuses_an_unsigned_one(gateway_
             == 200
         )
         assert c.post("/webhook/msg", content=body).status_code == 401
-        assert c.get("/ready").status_code == 200
+        ready = c.get("/ready")
+        assert ready.status_code == 200, (ready.text, log_file.read_text()[-3000:])
         assert "inbound_total" in c.get("/metrics").text
     text = log_file.read_text()
     assert (

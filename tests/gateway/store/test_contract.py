@@ -66,6 +66,22 @@ async def test_inbox_keeps_raw_bytes_and_leases_each_event_to_one_worker(
     assert {e.attempts for e in again} == {2}
 
 
+async def test_a_claim_whose_answer_was_lost_is_taken_again_by_the_same_worker(
+    store: Store,
+) -> None:
+    """The store ran the claim but the worker never got the answer (connection cut, client
+    retry): its next claim gets those events back at once, not after the 30 s lease."""
+    for n in range(3):
+        await store.inbox_put(event(n))
+    lost = await store.inbox_claim("w1", 2, 30)  # the answer the worker never saw
+    assert [e.event_id for e in lost] == ["ev-0", "ev-1"]
+    assert [e.event_id for e in await store.inbox_claim("w2", 10, 30)] == ["ev-2"]
+    again = await store.inbox_claim("w1", 10, 30)
+    assert sorted(e.event_id for e in again) == ["ev-0", "ev-1"]  # not w2's ev-2
+    assert {e.attempts for e in again} == {2}
+    assert await store.inbox_claim("w3", 10, 30) == []  # still leased, now to w1 again
+
+
 async def test_concurrent_inbox_claims_never_share_an_event(store: Store) -> None:
     for n in range(20):
         await store.inbox_put(event(n))

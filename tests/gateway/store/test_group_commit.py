@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -46,17 +48,49 @@ async def test_each_put_is_visible_to_another_connection_when_it_returns(tmp_pat
         await store.close()
 
 
-async def test_a_failed_commit_fails_every_waiting_put(tmp_path: Path) -> None:
+async def test_a_lock_held_elsewhere_delays_the_commit_without_blocking_the_loop(
+    tmp_path: Path,
+) -> None:
+    """The worker process (or a backup) holds the write lock for a moment: the puts wait for
+    it on a timer, and the event loop keeps running (no ACK stalls in SQLite's busy sleep)."""
     db = tmp_path / "gateway.db"
     store = SqliteStore(str(db))
-    blocker = sqlite3.connect(db, timeout=0)
+    blocker = sqlite3.connect(db, timeout=0, isolation_level=None)
+    ticks: list[float] = []
+
+    async def ticker() -> None:
+        for _ in range(20):
+            ticks.append(time.monotonic())
+            await asyncio.sleep(0.005)
+
     try:
-        store.db.execute("PRAGMA busy_timeout=0")
-        blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock: the commit fails
+        blocker.execute("BEGIN IMMEDIATE")
+        asyncio.get_running_loop().call_later(0.1, blocker.execute, "ROLLBACK")
+        puts = asyncio.gather(*(store.inbox_put(event(n)) for n in range(5)))
+        await asyncio.gather(puts, ticker())
+        assert committed(db) == {f"ev-{n}" for n in range(5)}
+        gaps = [b - a for a, b in itertools.pairwise(ticks)]
+        assert max(gaps) < 0.05, gaps  # a blocked loop would show one gap of the whole wait
+    finally:
+        blocker.close()
+        await store.close()
+
+
+async def test_a_lock_held_longer_than_the_busy_timeout_fails_every_waiting_put(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "gateway.db"
+    store = SqliteStore(str(db))
+    store.group.busy_timeout = 0.2  # SQLite's 5 s, shortened for the test
+    blocker = sqlite3.connect(db, timeout=0, isolation_level=None)
+    try:
+        blocker.execute("BEGIN IMMEDIATE")  # another writer keeps the lock: the commit fails
+        started = time.monotonic()
         results = await asyncio.gather(
             *(store.inbox_put(event(n)) for n in range(5)), return_exceptions=True
         )
         assert all(isinstance(r, sqlite3.OperationalError) for r in results), results
+        assert 0.2 <= time.monotonic() - started < 2.0
         blocker.execute("ROLLBACK")
         assert committed(db) == set()
         await store.inbox_put(event(7))  # the store works again once the lock is gone
