@@ -175,6 +175,27 @@ def e2e(
     return lat, len(texts) - len(seen)
 
 
+def queue_state(gw: str) -> tuple[float, float]:
+    """(inbox depth, updates processed so far: processed + duplicate) from /metrics."""
+    depth, handled = 0.0, 0.0
+    for line in httpx.get(f"{gw}/metrics", timeout=10).text.splitlines():
+        if line.startswith("inbox_depth "):
+            depth = float(line.rsplit(" ", 1)[1])
+        elif line.startswith("inbound_total{") and any(
+            f'outcome="{o}"' in line for o in ("processed", "duplicate")
+        ):
+            handled += float(line.rsplit(" ", 1)[1])
+    return depth, handled
+
+
+def drain_seconds(gw: str, timeout: float) -> float:
+    """How long the worker takes to empty the inbox after the load stops (the backlog's cost)."""
+    start = time.monotonic()
+    while queue_state(gw)[0] > 0 and time.monotonic() - start < timeout:
+        time.sleep(0.2)
+    return time.monotonic() - start
+
+
 def sent_count(gw: str) -> float:
     total = 0.0
     for line in httpx.get(f"{gw}/metrics", timeout=10).text.splitlines():
@@ -220,6 +241,8 @@ def main() -> None:
     with fake_graph() as graph, tempfile.TemporaryDirectory() as tmp:
         with gateway(graph, Path(tmp) / "rate", args.log_level) as gw:
             gw_rps, gw_bad = throughput(gw, args.seconds, args.connections)
+            backlog, handled = queue_state(gw)
+            drained = drain_seconds(gw, 120)
         with bare() as url:
             bare_rps, bare_bad = throughput(url, args.seconds, args.connections)
             floor, _ = open_loop_run(url, "ack", 1000, args.seconds)
@@ -227,6 +250,8 @@ def main() -> None:
         print(f"  gateway: {gw_rps:,.0f} req/s ({gw_bad} non-2xx)")
         print(f"  bare:    {bare_rps:,.0f} req/s ({bare_bad} non-2xx)")
         print(f"  ratio gateway / bare: {gw_rps / bare_rps:.2f} (target >= 0.5)")
+        print(f"  gateway worker: {handled:,.0f} of the ACKed events processed when wrk stopped "
+              f"(inbox backlog {backlog:,.0f}, drained {drained:.1f} s later)")  # fmt: skip
         with gateway(graph, Path(tmp) / "ack", args.log_level) as gw:
             ack, _ = open_loop_run(gw, "ack", 1000, args.seconds)
         bad = sum(s != 200 for s in ack.statuses)

@@ -191,6 +191,36 @@ async def test_store_outage_answers_503_so_meta_retries(client_for, runtime) -> 
     assert r.json()["error"]["code"] == "store_unavailable"
 
 
+async def test_a_bug_on_the_ack_path_is_a_json_500_and_an_error_line(
+    client_for, runtime, logs, monkeypatch
+) -> None:
+    """The webhook lane answers its own errors: a crash in a stage is not a bare 500 page."""
+    from gateway.pipeline import ack
+
+    async def broken(ctx: object) -> None:
+        raise RuntimeError("planted bug")
+
+    monkeypatch.setattr(ack, "run", broken)
+    body = _body()
+    async with client_for(runtime) as c:
+        r = await c.post("/webhook/wa", content=body, headers={"X-Hub-Signature-256": sign(body)})
+        assert (await c.get("/health")).text == "OK"  # the app still answers
+    assert r.status_code == 500 and r.json()["error"]["code"] == "internal"
+    line = next(x for x in logs.lines if x["level"] == "ERROR")
+    assert "RuntimeError: planted bug" in line["msg"] and line["channel"] == "wa"
+
+
+async def test_the_first_of_two_signature_headers_is_the_one_checked(client_for, runtime) -> None:
+    body = _body()
+    async with client_for(runtime) as c:
+        r = await c.post(
+            "/webhook/wa",
+            content=body,
+            headers=[("X-Hub-Signature-256", sign(body)), ("X-Hub-Signature-256", "sha256=00")],
+        )
+    assert r.status_code == 200
+
+
 # -- bad input: 400 / 413, never 5xx ---------------------------------------------------------------
 
 
