@@ -63,6 +63,7 @@ class Settings:
     backup_retention_days: int = 7
     worker_poll_seconds: float = 0.05
     workers: str = "process"
+    worker_niceness: int = 5
     host: str = "127.0.0.1"
     port: int = 8080
 
@@ -102,6 +103,7 @@ class Settings:
             backup_retention_days=r.number("BACKUP_RETENTION_DAYS", int, 7, low=0),
             worker_poll_seconds=r.number("WORKER_POLL_SECONDS", float, 0.05, low=0.001),
             workers=r.choice("GATEWAY_WORKERS", WORKER_MODES, "process"),
+            worker_niceness=r.number("GATEWAY_WORKER_NICENESS", int, 5, low=0, high=19),
             host=r.text("GATEWAY_HOST", "127.0.0.1"),
             port=r.number("GATEWAY_PORT", int, 8080, low=0, high=65535),
         )

@@ -59,6 +59,7 @@ def test_every_invalid_value_is_listed_at_once() -> None:
                 "GATEWAY_STORE": "postgres://db",
                 "GATEWAY_PORT": "70000",
                 "GATEWAY_WORKERS": "threads",
+                "GATEWAY_WORKER_NICENESS": "20",
             }
         )
     text = str(caught.value)
@@ -72,9 +73,10 @@ def test_every_invalid_value_is_listed_at_once() -> None:
         "GATEWAY_STORE",
         "GATEWAY_PORT",
         "GATEWAY_WORKERS",
+        "GATEWAY_WORKER_NICENESS",
     ):
         assert name in text
-    assert len(caught.value.problems) == 9
+    assert len(caught.value.problems) == 10
 
 
 def test_enforce_without_app_secret_is_refused() -> None:
