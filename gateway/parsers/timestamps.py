@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,13 +37,18 @@ def to_iso(value: Any) -> str:
         raise TimestampError(f"timestamp {value!r} is not a valid epoch")
     if number >= MS_THRESHOLD:
         millis = round(number)
-        moment = datetime.fromtimestamp(millis // 1000, UTC)
-        return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{millis % 1000:03d}Z"
+        return _second(millis // 1000) + f".{millis % 1000:03d}Z"
     seconds = int(number)
-    moment = datetime.fromtimestamp(seconds, UTC)
     fraction = number - seconds
     tail = f".{round(fraction * 1000):03d}" if fraction and round(fraction * 1000) < 1000 else ""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + tail + "Z"
+    return _second(seconds) + tail + "Z"
+
+
+@functools.lru_cache(maxsize=4096)
+def _second(seconds: int) -> str:
+    """``YYYY-MM-DDTHH:MM:SS`` of an epoch second; cached, as a webhook's timestamps (and a
+    burst's) share their seconds and strftime is the slow part of every conversion."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _iso_string(text: str) -> str:
@@ -61,5 +67,4 @@ def _iso_string(text: str) -> str:
 def now_iso(epoch: float) -> str:
     """``epoch`` (the gateway's own clock) as ISO 8601 UTC with milliseconds."""
     millis = round(epoch * 1000)
-    moment = datetime.fromtimestamp(millis // 1000, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{millis % 1000:03d}Z"
+    return _second(millis // 1000) + f".{millis % 1000:03d}Z"

@@ -42,6 +42,8 @@ async def ingress(ctx: Ingress, stages: Sequence[ModuleType] = INGRESS) -> Rejec
             return reject
         fields = dict(fields or {})
         level = fields.pop("level", "INFO")
+        if not log_enabled(level):
+            continue  # three lines per POST: not built when LOG_LEVEL filters them out
         log_event(
             level,
             "ok",
