@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import os
 import platform
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -20,9 +19,10 @@ from contextlib import contextmanager
 
 import httpx
 
+from bench.bench_gateway import process
 from gateway.outbound.aiohttp_transport import AiohttpTransport
 from gateway.outbound.graph_client import GraphClient
-from tests.support.net import free_port, wait_listening
+from tests.support.net import free_port
 
 IN_FLIGHT = 32
 BODY = {"messaging_product": "whatsapp", "to": "33612345678", "type": "text",
@@ -45,13 +45,8 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", a
 @contextmanager
 def server() -> Iterator[str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port)])
-    try:
-        wait_listening(port, timeout=30)
-        yield f"http://127.0.0.1:{port}/v25.0/106540352242922/messages"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with process([sys.executable, "-c", SERVER, str(port)], port) as base:
+        yield f"{base}/v25.0/106540352242922/messages"
 
 
 def transport(kind: str) -> httpx.AsyncBaseTransport:

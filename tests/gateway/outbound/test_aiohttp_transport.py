@@ -7,7 +7,8 @@ import gzip
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TypeVar
 
 import pytest
 import uvicorn
@@ -21,6 +22,7 @@ from gateway.outbound.graph_client import GraphClient
 from tests.support.net import free_port, wait_listening
 
 pytestmark = pytest.mark.anyio
+T = TypeVar("T")
 SEND = {"messaging_product": "whatsapp", "to": "33612345678", "type": "text",
         "text": {"body": "héllo / ok"}}  # fmt: skip
 
@@ -74,13 +76,20 @@ def graph() -> Iterator[tuple[str, Seen]]:
         thread.join(timeout=10)
 
 
-async def test_a_send_carries_the_token_and_json_and_returns_graphs_answer(graph) -> None:
-    base, seen = graph
-    client = GraphClient(AiohttpTransport(), timeout=5)
+async def _with_client(timeout: float, use: Callable[[GraphClient], Awaitable[T]]) -> T:
+    """``use`` a Graph client over a fresh aiohttp transport, closed afterwards."""
+    client = GraphClient(AiohttpTransport(), timeout=timeout)
     try:
-        answer = await client.send(f"{base}/106540352242922/messages", SEND, "EAAtoken123")
+        return await use(client)
     finally:
         await client.aclose()
+
+
+async def test_a_send_carries_the_token_and_json_and_returns_graphs_answer(graph) -> None:
+    base, seen = graph
+    answer = await _with_client(
+        5, lambda c: c.send(f"{base}/106540352242922/messages", SEND, "EAAtoken123")
+    )
     assert answer.ok and answer.body["messages"][0]["id"] == "wamid.OK"
     method, headers, body = seen.requests[-1]
     assert method == "POST" and headers["authorization"] == "Bearer EAAtoken123"
@@ -90,41 +99,27 @@ async def test_a_send_carries_the_token_and_json_and_returns_graphs_answer(graph
 
 async def test_a_gzip_answer_is_decoded_once(graph) -> None:
     base, _ = graph
-    client = GraphClient(AiohttpTransport(), timeout=5)
-    try:
-        info = await client.media(base, "zipped", "EAAtoken123")
-    finally:
-        await client.aclose()
+    info = await _with_client(5, lambda c: c.media(base, "zipped", "EAAtoken123"))
     assert info["url"].startswith("https://lookaside.fbsbx.com/")
 
 
 async def test_retry_after_and_the_graph_error_come_through(graph) -> None:
     base, _ = graph
-    client = GraphClient(AiohttpTransport(), timeout=5)
-    try:
-        answer = await client.send(f"{base}/limited", SEND, "t")
-    finally:
-        await client.aclose()
+    answer = await _with_client(5, lambda c: c.send(f"{base}/limited", SEND, "t"))
     assert answer.status == 429 and answer.retry_after == 7.0
     assert answer.body["error"]["code"] == 130429
 
 
 async def test_nothing_listening_is_a_connect_failure() -> None:
-    client = GraphClient(AiohttpTransport(), timeout=2)
-    try:
-        answer = await client.send(f"http://127.0.0.1:{free_port()}/v25.0/1/messages", SEND, "t")
-    finally:
-        await client.aclose()
+    answer = await _with_client(
+        2, lambda c: c.send(f"http://127.0.0.1:{free_port()}/v25.0/1/messages", SEND, "t")
+    )
     assert answer.status == 0 and answer.transport == "connect"
 
 
 async def test_a_graph_slower_than_the_timeout_is_a_timeout(graph) -> None:
     base, _ = graph
-    client = GraphClient(AiohttpTransport(), timeout=0.3)
     started = time.monotonic()
-    try:
-        answer = await client.send(f"{base}/slow", SEND, "t")
-    finally:
-        await client.aclose()
+    answer = await _with_client(0.3, lambda c: c.send(f"{base}/slow", SEND, "t"))
     assert answer.status == 0 and answer.transport == "timeout"
     assert time.monotonic() - started < 1.5  # cut at the timeout, not at the 2 s answer
