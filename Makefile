@@ -52,9 +52,10 @@ mutation: setup
 	@scripts/mutation.sh
 
 # ---- load (issue 7): "80 mps steady" for 60 s with Graph faults and redeliveries; exits 1 unless
-# the exactly-once accounting shows zero lost and zero doubled (reports/out/load-accounting.json)
+# the exactly-once accounting shows zero lost and zero doubled (reports/out/load-accounting.json);
+# then the same profile against a bare HMAC endpoint, the baseline (load-accounting-baseline.json)
 load: setup
-	$(BIN)/metasim load --profile "80 mps steady" --duration 60
+	$(BIN)/metasim load --profile "80 mps steady" --duration 60 --baseline
 
 # ---- chaos (issue 7, docs/reliability.md "Crash recovery"): the gateway SIGKILLed 4 times, then
 # Redis SIGKILLed 4 times under two gateways, during steady signed texts with redeliveries; prints

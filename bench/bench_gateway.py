@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import hmac
 import json
 import os
 import platform
@@ -57,25 +55,6 @@ def signed(n: int, tag: str) -> tuple[str, bytes, dict[str, str]]:
     )
     body = meta_bytes(payload)
     return text, body, {"Content-Type": "application/json", **signature_headers(SECRET, body)}
-
-
-def bare_app() -> object:
-    """Baseline: read the body, verify X-Hub-Signature-256 in constant time, answer 200."""
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import PlainTextResponse
-    from starlette.routing import Route
-
-    key = SECRET.encode()
-
-    async def webhook(request: Request) -> PlainTextResponse:
-        body = await request.body()
-        want = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(want, request.headers.get("x-hub-signature-256", "")):
-            return PlainTextResponse("bad signature", status_code=403)
-        return PlainTextResponse("EVENT_RECEIVED")
-
-    return Starlette(routes=[Route(PATH, webhook, methods=["POST"])])
 
 
 @contextmanager
@@ -127,7 +106,8 @@ def gateway(graph: str, tmp: Path, log_level: str) -> Iterator[str]:
 @contextmanager
 def bare() -> Iterator[str]:
     port = free_port()
-    with process([sys.executable, "-m", "bench.bench_gateway", "--serve-bare", str(port)], port):
+    cmd = [sys.executable, "-m", "simulator.load.bare", "--port", str(port), "--secret", SECRET]
+    with process(cmd, port):
         yield f"http://127.0.0.1:{port}"
 
 
@@ -226,14 +206,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3, help="interleaved throughput rounds")
     parser.add_argument("--log-level", default="WARNING", help="gateway LOG_LEVEL")
-    parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_bare:
-        import uvicorn
-
-        uvicorn.run(bare_app(), host="127.0.0.1", port=args.serve_bare, log_level="warning",  # type: ignore[arg-type]
-                    access_log=False)  # fmt: skip
-        return
     try:
         import uvloop
 

@@ -32,6 +32,12 @@ def register(sub: Any) -> None:
     p.add_argument("--no-faults", action="store_true", help="no fake Graph faults")
     p.add_argument("--store", help="gateway store URL (default: a fresh SQLite file)")
     p.add_argument(
+        "--baseline",
+        action="store_true",
+        help="then run the same profile against a bare HMAC endpoint (the ACK floor of this "
+        "machine and sender, written beside the accounting as *-baseline.json)",
+    )
+    p.add_argument(
         "--json",
         type=Path,
         default=Path("reports/out/load-accounting.json"),
@@ -55,5 +61,11 @@ def run(args: argparse.Namespace) -> int:
         fault_rates={} if args.no_faults else None,
     )
     from simulator.load.runner import run as run_load
+    from simulator.load.runner import run_baseline
 
-    return run_load(profile, args.json, store_url=args.store)
+    verdict = run_load(profile, args.json, store_url=args.store)
+    if args.baseline:
+        print("== baseline: the same profile against a bare HMAC endpoint (simulator.load.bare)")
+        floor = run_baseline(profile, args.json.with_name(args.json.stem + "-baseline.json"))
+        return verdict or floor
+    return verdict

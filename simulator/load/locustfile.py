@@ -26,7 +26,7 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from simulator.load.profiles import Profile, Webhook, WebhookFactory, get_profile
-from simulator.load.report import graph_calls, settle, status_webhooks, write_report
+from simulator.load.report import graph_calls, settle, status_webhooks, write_acks, write_report
 
 META_RETRIES = 3  # Meta retries a refused webhook; a load run tries 3 times, 0.5 s apart
 ACKED: dict[str, str] = {}  # msg_id -> token, every tracked message the gateway answered 200
@@ -162,7 +162,11 @@ def _quitting(environment: Environment, **_: Any) -> None:
         return
     opts = _opts(environment)
     if not opts.metasim_graph:
+        # a baseline run (a bare HMAC endpoint) or a gateway without the fake: ACKs only
+        figures = ack_figures(environment, time.monotonic() - STARTED[0])
         print("no --metasim-graph: accounting skipped (needs the fake Graph and the admin API)")
+        write_acks(figures, Path(opts.metasim_json))
+        environment.process_exit_code = 0 if COUNTS["refused"] == 0 else 1
         return
     if isinstance(environment.runner, MasterRunner):
         deadline = time.monotonic() + 15
@@ -174,8 +178,7 @@ def _quitting(environment: Environment, **_: Any) -> None:
 def finish(environment: Environment, elapsed: float, wall_start: float) -> int:
     """Settle, account, print, write JSON; the process exit code (1 if anything lost / doubled)."""
     opts = _opts(environment)
-    stats = environment.stats.get("webhook", "POST")
-    messages = len(ACKED) + COUNTS["untracked_acked"]
+    acks = ack_figures(environment, elapsed)
     acc, settled = settle(
         ACKED, opts.metasim_graph, environment.host or "", opts.metasim_admin_token
     )
@@ -185,18 +188,9 @@ def finish(environment: Environment, elapsed: float, wall_start: float) -> int:
     # end-to-end throughput: accepted replies over the span from the first to the last one
     span = sends[-1]["time"] - sends[0]["time"] if len(sends) > 1 else 0.0
     extra = {
-        "profile": opts.metasim_profile,
-        "target rate (messages/s)": _profile(environment).rate,
-        "elapsed (s)": round(elapsed, 1),
-        "webhooks POSTed (first delivery)": COUNTS["webhooks"],
-        "redeliveries POSTed": COUNTS["redeliveries"],
-        "messages ACKed (tracked + non-text)": f"{len(ACKED)} + {COUNTS['untracked_acked']}",
-        "achieved rate (ACKed messages/s)": round(messages / elapsed, 1) if elapsed else 0,
+        **acks,
         "reply rate (accepted sends/s, first to last)": round(len(sends) / span, 1) if span else 0,
         "last reply after load start (s)": round(sends[-1]["time"] - wall_start, 1) if sends else 0,
-        "ACK latency p50 (ms)": stats.get_response_time_percentile(0.5),
-        "ACK latency p99 (ms)": stats.get_response_time_percentile(0.99),
-        "webhooks refused after retries": COUNTS["refused"],
         # non-text messages echo "[type]" or their caption: checked in aggregate, not one by one
         "non-text messages ACKed / replied": f"{COUNTS['untracked_acked']} / {acc.untracked_replies}",
         "status webhooks back (fan-out)": statuses,
@@ -205,3 +199,22 @@ def finish(environment: Environment, elapsed: float, wall_start: float) -> int:
     write_report(acc, extra, Path(opts.metasim_json))
     environment.process_exit_code = 0 if acc.ok else 1
     return environment.process_exit_code
+
+
+def ack_figures(environment: Environment, elapsed: float) -> dict[str, Any]:
+    """What the sender saw: rates, ACK latency, refusals (the part a baseline run has too)."""
+    opts = _opts(environment)
+    stats = environment.stats.get("webhook", "POST")
+    messages = len(ACKED) + COUNTS["untracked_acked"]
+    return {
+        "profile": opts.metasim_profile,
+        "target rate (messages/s)": _profile(environment).rate,
+        "elapsed (s)": round(elapsed, 1),
+        "webhooks POSTed (first delivery)": COUNTS["webhooks"],
+        "redeliveries POSTed": COUNTS["redeliveries"],
+        "messages ACKed (tracked + non-text)": f"{len(ACKED)} + {COUNTS['untracked_acked']}",
+        "achieved rate (ACKed messages/s)": round(messages / elapsed, 1) if elapsed else 0,
+        "ACK latency p50 (ms)": stats.get_response_time_percentile(0.5),
+        "ACK latency p99 (ms)": stats.get_response_time_percentile(0.99),
+        "webhooks refused after retries": COUNTS["refused"],
+    }

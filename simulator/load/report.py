@@ -108,3 +108,15 @@ def write_report(acc: Accounting, extra: Mapping[str, Any], json_path: Path) -> 
     print(acc.table())
     print(f"accounting written to {json_path}")
     return doc
+
+
+def write_acks(figures: Mapping[str, Any], json_path: Path) -> dict[str, Any]:
+    """A run without accounting (a baseline endpoint): print and write what the sender saw."""
+    doc = {"run": dict(figures)}
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    width = max(len(k) for k in figures) if figures else 0
+    for key, value in figures.items():
+        print(f"{key:<{width}}  {value}")
+    print(f"figures written to {json_path}")
+    return doc

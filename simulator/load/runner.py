@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from simulator.load.profiles import Profile
-from simulator.load.stack import ADMIN_TOKEN, SECRET, Stack
+from simulator.load.stack import ADMIN_TOKEN, SECRET, Stack, _Proc, free_port
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 MAX_DURATION = 600.0  # loopback runs stay bounded in time ...
@@ -29,23 +30,42 @@ def locust_command(profile: Profile, host: str, graph: str, json_path: Path) -> 
     ]  # fmt: skip
 
 
-def run(profile: Profile, json_path: Path, store_url: str | None = None) -> int:
-    """Run ``profile`` headless on a fresh stack; 0 when the accounting is exactly-once."""
+def _check(profile: Profile) -> None:
     if not 0 < profile.duration <= MAX_DURATION:
         raise ValueError(f"duration must be within (0, {MAX_DURATION:g}] s, got {profile.duration}")
     if not 0 < profile.rate <= MAX_RATE:
         raise ValueError(f"rate must be within (0, {MAX_RATE:g}] messages/s, got {profile.rate}")
+
+
+def _locust(cmd: list[str], profile: Profile) -> int:
+    env = {**os.environ, "METASIM_LOAD_SECRET": SECRET, "METASIM_LOAD_ADMIN_TOKEN": ADMIN_TOKEN}
+    try:
+        return subprocess.run(cmd, env=env, timeout=profile.duration + SETTLE_ALLOWANCE).returncode
+    except subprocess.TimeoutExpired:
+        print(f"the load run overran {profile.duration + SETTLE_ALLOWANCE:g} s and was stopped")
+        return 1
+
+
+def run_baseline(profile: Profile, json_path: Path) -> int:
+    """The same profile against a bare HMAC endpoint (simulator.load.bare): the ACK floor of
+    this machine with this sender, measured beside the gateway's run; 0 if all were ACKed."""
+    _check(profile)
+    port = free_port()
+    argv = [sys.executable, "-m", "simulator.load.bare", "--port", str(port), "--secret", SECRET]
+    with tempfile.TemporaryDirectory(prefix="metasim-bare-") as tmp:
+        bare = _Proc("bare HMAC endpoint", argv, os.environ, Path(tmp) / "bare.log")
+        bare.start()
+        try:
+            cmd = locust_command(profile, f"http://127.0.0.1:{port}", "", json_path)
+            return _locust(cmd, profile)
+        finally:
+            bare.stop()
+
+
+def run(profile: Profile, json_path: Path, store_url: str | None = None) -> int:
+    """Run ``profile`` headless on a fresh stack; 0 when the accounting is exactly-once."""
+    _check(profile)
     with Stack(store_url=store_url, callbacks=profile.status_callbacks) as stack:
         stack.add_faults(profile.faults())
-        env = {
-            **os.environ,
-            "METASIM_LOAD_SECRET": SECRET,
-            "METASIM_LOAD_ADMIN_TOKEN": ADMIN_TOKEN,
-        }
         cmd = locust_command(profile, stack.gateway_url(0), stack.graph_url, json_path)
-        try:
-            done = subprocess.run(cmd, env=env, timeout=profile.duration + SETTLE_ALLOWANCE)
-        except subprocess.TimeoutExpired:
-            print(f"the load run overran {profile.duration + SETTLE_ALLOWANCE:g} s and was stopped")
-            return 1
-        return done.returncode
+        return _locust(cmd, profile)
