@@ -12,6 +12,7 @@ from typing import Any
 from gateway.observability.logs import log_event
 from gateway.runtime import Runtime, WorkerUnavailable
 from gateway.split.channel import Channel
+from gateway.worker import NAME as INBOX_WORKER
 
 CALL_TIMEOUT_SECONDS = 5.0
 RESTART_DELAY_SECONDS = 1.0
@@ -128,7 +129,7 @@ class Supervisor:
                 rt.health.stopped.difference_update(names)
                 for name in names:
                     rt.health.beat(name, rt.clock())
-                if names:
+                if INBOX_WORKER in names:  # what /ready checks: up once the child says so
                     self._first_beat.set()
             elif op == "reply":
                 answer = self._pending.get(int(message.get("rid", 0)))

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -85,18 +86,22 @@ class Gateway:
 
     def __init__(self, env: dict[str, str]) -> None:
         self.port = free_port()
+        # stderr to a file, never an unread pipe: uvicorn warns there on every malformed request
+        # (the fuzz run sends thousands), and a full pipe would block the gateway mid-write
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop/kill)
         self.proc = subprocess.Popen(
             [GATEWAY, "serve", "--port", str(self.port)],
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.stderr,
         )
         try:
             wait_listening(self.port, timeout=30)
         except TimeoutError:
             self.proc.kill()
-            raise RuntimeError(f"gateway did not start: {self.proc.stderr.read()!r}") from None  # type: ignore[union-attr]
+            self.stderr.seek(0)
+            raise RuntimeError(f"gateway did not start: {self.stderr.read()[-3000:]!r}") from None
 
     @property
     def url(self) -> str:
@@ -105,6 +110,7 @@ class Gateway:
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
+        self.stderr.close()
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -114,6 +120,7 @@ class Gateway:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self.stderr.close()
 
 
 def signed_text(n: int, seed: int = 11) -> tuple[str, bytes, dict[str, str]]:
