@@ -70,3 +70,31 @@ Feature: T5 dedupe and idempotency under redelivery
     And the sample is delivered again with re-serialised bytes
     Then every delivery is acknowledged with 200
     And every message of the sample gets exactly one reply
+
+  @T5.06 @P0-06 @P2-03 @needs-metrics
+  Scenario Outline: A <channel> redelivery is counted as a duplicate, not quarantined
+    Given the metrics are read
+    And a "<event>" sample
+    When the sample is delivered
+    And the sample is delivered again with the same bytes
+    Then the fake Graph API receives exactly 1 reply
+    And the metrics have moved by:
+      | metric        | labels                            | change |
+      | inbound_total | channel=<code>,outcome=processed  | 1      |
+      | inbound_total | channel=<code>,outcome=duplicate  | 1      |
+      | inbound_total | channel=<code>,outcome=quarantined | 0      |
+
+    @wa
+    Examples: WhatsApp
+      | channel  | event   | code |
+      | WhatsApp | wa.text | wa   |
+
+    @ig
+    Examples: Instagram
+      | channel   | event   | code |
+      | Instagram | ig.text | ig   |
+
+    @msg
+    Examples: Messenger
+      | channel   | event    | code |
+      | Messenger | msg.text | msg  |
