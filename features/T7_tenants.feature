@@ -48,6 +48,14 @@ Feature: T7 client resolution, authentication and tokens
     Then the gateway acknowledges with 200
     And the fake Graph API receives no reply
 
+  @T7.06 @P0-06 @needs-tenants @needs-admin @wa
+  Scenario: A message for a tenant whose Graph token expired is kept in quarantine, not dropped
+    Given a "wa.text" sample addressed to the expired tenant
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the gateway quarantines the sample with reason "token-expired"
+    And the fake Graph API receives no reply
+
   @T7.04 @P0-06 @needs-tenants @ig
   Scenario: Each tenant is answered with its own reply rule and token in the same run
     Given a "ig.text" sample
