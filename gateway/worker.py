@@ -127,6 +127,9 @@ class InboxWorker:
     async def one(self, event: InboxEvent, update: Update) -> str:
         """One update: receipts are counted and logged; envelopes go down the stages."""
         rt = self.runtime
+        # alive while busy too: a claimed batch of big webhooks can take longer than /ready's
+        # heartbeat age, and a worker working through it is not a stuck one
+        rt.health.beat(NAME, rt.clock())
         if update.envelope is None:
             rt.metrics.child(rt.metrics.ignored, event.channel, update.kind).inc()
             rt.metrics.child(rt.metrics.inbound, event.channel, "ignored").inc()

@@ -272,6 +272,21 @@ async def test_copies_of_one_message_in_one_claimed_batch_get_one_reply(tmp_path
     await rt.store.close()
 
 
+async def test_the_worker_heartbeat_moves_while_it_works_through_a_batch(logs) -> None:
+    """/ready reads this heartbeat: a long batch must not make a busy worker look dead."""
+    from gateway.worker import NAME
+
+    rt = make_runtime()
+    ticks = iter(range(1_000, 2_000))
+    rt.clock = lambda: float(next(ticks))
+    body = meta_bytes(_build("wa.text", seed=9))
+    for n in range(3):
+        await rt.store.inbox_put(InboxEvent(f"ev-b{n}", "wa", body, {}, NOW, f"beat-{n}"))
+    assert NAME not in rt.health.beats
+    await InboxWorker(rt).run_once()  # no loop around it: only the per-update beats run
+    assert rt.health.beats[NAME] >= 1_002  # one beat per update at least, on the moving clock
+
+
 async def test_dedupe_window_is_configurable(client_for, logs) -> None:
     rt = make_runtime(DEDUPE_WINDOW_SECONDS="0")
     payload = _build("msg.text")
