@@ -51,7 +51,7 @@ def create_app(
     runtime, close_http = build_runtime(settings, graph_transport)
     routes = [*admin_routes(runtime), *outbound_routes(runtime)]
     if worker_process:
-        from gateway.split.supervisor import Supervisor
+        from gateway.split.supervisor import SUPERVISOR_STOP_SECONDS, Supervisor
 
         supervisor = Supervisor(runtime)
         runtime.link = supervisor
@@ -62,6 +62,7 @@ def create_app(
             on_close=[close_http],
             inline_workers=False,
             on_start=[supervisor.started],
+            stop_grace=SUPERVISOR_STOP_SECONDS,
         )
     return build_app(
         runtime, extra_routes=routes, background=worker_loops(runtime)[1:], on_close=[close_http]
@@ -124,12 +125,14 @@ async def start_loops(
     return [asyncio.create_task(loop(stop)) for loop in loops]
 
 
-async def stop_loops(tasks: Sequence[asyncio.Task[Any]], stop: asyncio.Event) -> None:
-    """Set ``stop`` and give the loops STOP_GRACE_SECONDS to finish what they hold."""
+async def stop_loops(
+    tasks: Sequence[asyncio.Task[Any]], stop: asyncio.Event, grace: float = STOP_GRACE_SECONDS
+) -> None:
+    """Set ``stop`` and give the loops ``grace`` seconds to finish what they hold."""
     stop.set()
     if not tasks:
         return
-    _, pending = await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
+    _, pending = await asyncio.wait(tasks, timeout=grace)
     for task in pending:
         task.cancel()
 
@@ -142,6 +145,7 @@ def build_app(
     on_close: Sequence[Callable[[], Awaitable[None]]] = (),
     inline_workers: bool = True,
     on_start: Sequence[Callable[[], Awaitable[None]]] = (),
+    stop_grace: float = STOP_GRACE_SECONDS,
 ) -> Starlette:
     """The app over an existing runtime: ``background`` loops, after an inbox worker when
     ``inline_workers`` (in worker process mode the child runs it, and releases leases)."""
@@ -173,7 +177,9 @@ def build_app(
         try:
             yield
         finally:
-            await stop_loops(tasks, stop)
+            # in worker process mode the one loop here is the supervisor, which must outlast
+            # the child's own grace (its sends in flight), or the child dies with us mid-send
+            await stop_loops(tasks, stop, STOP_GRACE_SECONDS if inline_workers else stop_grace)
             for close in on_close:
                 await close()
             await runtime.store.close()

@@ -13,6 +13,7 @@ envelopes it produced itself.
 
 from __future__ import annotations
 
+import copy
 from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any
@@ -36,7 +37,10 @@ class Produced:
 
     def frozen(self) -> Produced:
         """A copy whose envelope no later stage can change (its own parsed copy)."""
-        return replace(self, envelope=orjson.loads(orjson.dumps(self.envelope)))
+        try:
+            return replace(self, envelope=orjson.loads(orjson.dumps(self.envelope)))
+        except TypeError:  # what orjson cannot encode (an integer past 64 bits): the slow copy
+            return replace(self, envelope=copy.deepcopy(self.envelope))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from typing import Any
 
 import orjson
@@ -15,7 +16,12 @@ def canonical(envelope: dict[str, Any]) -> bytes:
     orjson, not ``json``: the seal is checked before every stage (six times per message), and
     orjson serialises an envelope in ~2 µs where ``json.dumps(sort_keys=True)`` takes ~15 µs.
     """
-    return orjson.dumps(envelope, option=orjson.OPT_SORT_KEYS)
+    try:
+        return orjson.dumps(envelope, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # what only json encodes (an integer past 64 bits from a hostile body)
+        return json.dumps(
+            envelope, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
 
 
 def seal(envelope: dict[str, Any], key: bytes) -> str:

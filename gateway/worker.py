@@ -71,9 +71,12 @@ class InboxWorker:
         rt = self.runtime
         events = await rt.store.inbox_claim(self.worker_id, self.batch, self.lease_seconds)
         results = await asyncio.gather(*(self.handle(e) for e in events), return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result  # transient store failure: the events stay leased for a retry
+        failed = [r for r in results if isinstance(r, BaseException)]
+        for extra in failed[1:]:  # the first is raised (and logged by run); none goes unsaid
+            log_event("ERROR", f"event left leased: {type(extra).__name__}: {extra}",
+                      stage="worker")  # fmt: skip
+        if failed:
+            raise failed[0]  # transient store failure: the events stay leased for a retry
         return len(events)
 
     async def handle(self, event: InboxEvent) -> None:

@@ -43,7 +43,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         timeout = aiohttp.ClientTimeout(
             sock_connect=timeouts.get("connect"),
             sock_read=timeouts.get("read"),
-            # the pool wait plus the whole exchange, as httpx bounds each phase
+            # the whole exchange within the Graph timeout: the outbox lease (timeout + 5 s)
+            # must outlive any send, or a slow one would be recovered while still in flight
             total=_total(timeouts),
         )
         try:
@@ -81,4 +82,4 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
 def _total(timeouts: dict[str, Any]) -> float | None:
     phases = [v for v in timeouts.values() if isinstance(v, int | float)]
-    return sum(phases) if phases else None
+    return max(phases) if phases else None

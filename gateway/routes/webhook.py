@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from gateway.observability.logs import log_event
 from gateway.pipeline.base import Ingress, Reject
@@ -105,14 +105,22 @@ class WebhookReceiver:
         self.max_bytes = runtime.settings.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self._receive(scope, receive, send)
+            await self._receive(scope, receive, tracked)
         except Exception as exc:  # a bug: answer 500 (Meta retries) and say so, never crash
             log_event("ERROR", f"webhook route crashed: {type(exc).__name__}: {exc}",
                       stage="parse", channel=self.channel)  # fmt: skip
             body = {"error": {"code": "internal", "message": "the gateway failed on this request",
                               "hint": "Meta retries; see the gateway's ERROR log line"}}  # fmt: skip
-            await _answer(send, 500, _json(body), JSON)
+            if not started:  # after the start line, the server can only close the connection
+                await _answer(send, 500, _json(body), JSON)
 
     async def _receive(self, scope: Scope, receive: Receive, send: Send) -> None:
         rt, channel = self.runtime, self.channel

@@ -44,7 +44,10 @@ class Channel:
                 return
             if not line:
                 return
-            message = json.loads(line)
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue  # not ours to crash on: both ends write whole JSON lines
             if isinstance(message, dict):
                 yield message
 

@@ -1,7 +1,7 @@
 """The worker process: inbox worker, sender and DLQ schedule, driven by its HTTP parent.
 
-Run by gateway.split.supervisor as ``python -m gateway.split.child FD`` (FD: its end of the
-socket pair). Same env, same store, same settings as the parent; it dies with the parent
+Run by gateway.split.supervisor as ``python -m gateway.split.child FD PARENT_PID`` (FD: its end
+of the socket pair). Same env, same store, same settings as the parent; it dies with the parent
 (PR_SET_PDEATHSIG), so a SIGKILLed gateway leaves no worker behind to race its successor.
 """
 
@@ -33,16 +33,16 @@ def die_with_parent() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-async def serve(fd: int) -> None:
+async def serve(fd: int, parent: int) -> None:
     """Run the loops until SIGTERM or until the parent's end of the channel closes."""
-    parent = os.getppid()
     die_with_parent()
     if os.getppid() != parent:  # the parent died before the request above took effect
         return
     settings = Settings.from_env()
     # below the HTTP process in the scheduler's eyes: when the CPU is short the ACKs (what Meta
     # times out on) go first, and the durable inbox absorbs the burst until this process catches
-    # up. Safe since the HTTP process never sleeps on a lock this process holds (GroupCommit).
+    # up. The ACK path never sleeps on a lock this process holds (GroupCommit waits on a timer);
+    # only the admin API's DLQ / quarantine edits still use SQLite's busy wait, rarely.
     with contextlib.suppress(OSError):
         os.nice(settings.worker_niceness)
     runtime, close_http = build_runtime(settings)
@@ -102,15 +102,18 @@ async def _beat(runtime: Runtime, channel: Channel, stop: asyncio.Event) -> None
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1 or not args[0].isdigit():
-        sys.stderr.write("usage: python -m gateway.split.child FD (started by metasim-gateway)\n")
+    if len(args) != 2 or not all(a.isdigit() for a in args):
+        sys.stderr.write(
+            "usage: python -m gateway.split.child FD PARENT_PID (started by metasim-gateway)\n"
+        )
         return 2
+    fd, parent = int(args[0]), int(args[1])
     try:
         import uvloop
 
-        uvloop.run(serve(int(args[0])))
+        uvloop.run(serve(fd, parent))
     except ImportError:
-        asyncio.run(serve(int(args[0])))
+        asyncio.run(serve(fd, parent))
     return 0
 
 

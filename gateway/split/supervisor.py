@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import os
 import socket
 import sys
+import time
 from typing import Any
 
 from gateway.observability.logs import log_event
@@ -16,8 +18,11 @@ from gateway.worker import NAME as INBOX_WORKER
 
 CALL_TIMEOUT_SECONDS = 5.0
 RESTART_DELAY_SECONDS = 1.0
-STOP_GRACE_SECONDS = 12.0
-STARTUP_TIMEOUT_SECONDS = 30.0  # the child's own grace (10 s) plus a margin
+STOP_GRACE_SECONDS = 12.0  # the child's own grace (10 s) plus a margin
+# the app waits this long for the supervisor at shutdown: more than the child's whole stop
+SUPERVISOR_STOP_SECONDS = STOP_GRACE_SECONDS + 3.0
+STARTUP_TIMEOUT_SECONDS = 30.0
+HUNG_SECONDS = 30.0  # no heartbeat (every 0.5 s) for this long: the child's loop is stuck
 
 
 class Supervisor:
@@ -40,11 +45,17 @@ class Supervisor:
         self._ids = itertools.count(1)
         self._names: set[str] = set()
         self._first_beat = asyncio.Event()
+        self._last_beat = time.monotonic()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Keep one child running until ``stop``; then stop it gracefully."""
         while not stop.is_set():
-            ended = await self._run_child(stop)
+            try:
+                ended = await self._run_child(stop)
+            except Exception as exc:  # could not even start one (EMFILE, ENOMEM...): retry
+                log_event("ERROR", f"worker process failed to start: {type(exc).__name__}: {exc}",
+                          stage="worker")  # fmt: skip
+                ended = True
             if ended and not stop.is_set():
                 log_event("ERROR", "worker process ended; starting it again", stage="worker",
                           pid=self.pid, in_seconds=RESTART_DELAY_SECONDS)  # fmt: skip
@@ -79,12 +90,17 @@ class Supervisor:
         """One child's life; True when it ended on its own (crash), False when we stopped it."""
         ours, theirs = socket.socketpair()
         try:
+            # the child checks it is still ours (os.getppid) before it runs anything
             proc = await asyncio.create_subprocess_exec(
-                *self.argv, str(theirs.fileno()), pass_fds=(theirs.fileno(),)
+                *self.argv, str(theirs.fileno()), str(os.getpid()), pass_fds=(theirs.fileno(),)
             )
+        except BaseException:
+            ours.close()
+            raise
         finally:
             theirs.close()
         self.pid = proc.pid
+        self._last_beat = time.monotonic()
         channel = self.channel = await Channel.open(ours)
         rt = self.runtime
         helpers = [
@@ -94,24 +110,36 @@ class Supervisor:
         # wakes raised before the child was up are sent at once (the events are still set)
         listen = asyncio.create_task(self._listen(channel))
         halt = asyncio.create_task(stop.wait())
+        watchdog = asyncio.create_task(self._watch(proc))
         try:
-            await asyncio.wait([listen, halt], return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait([listen, halt, watchdog], return_when=asyncio.FIRST_COMPLETED)
             crashed = not stop.is_set()
         finally:
             self.channel = None
-            for task in (*helpers, halt):
+            for task in (*helpers, halt, watchdog):
                 task.cancel()
             self._unreachable()
             if proc.returncode is None:
                 proc.terminate()  # SIGTERM: the child finishes the sends it holds, then exits
                 try:
                     await asyncio.wait_for(proc.wait(), STOP_GRACE_SECONDS)
-                except TimeoutError:
-                    proc.kill()
-                    await proc.wait()
+                except (TimeoutError, asyncio.CancelledError):
+                    proc.kill()  # cancelled too: never leave a child behind
+                    await asyncio.shield(proc.wait())
             listen.cancel()
             await channel.close()
         return crashed
+
+    async def _watch(self, proc: asyncio.subprocess.Process) -> None:
+        """A child whose loop hangs keeps its socket open but stops beating: kill it (restart)."""
+        while True:
+            await asyncio.sleep(1.0)
+            silent = time.monotonic() - self._last_beat
+            if silent > HUNG_SECONDS:
+                log_event("ERROR", "worker process silent; killing it to start it again",
+                          stage="worker", pid=proc.pid, silent_seconds=round(silent, 1))  # fmt: skip
+                proc.kill()
+                return
 
     async def _forward(self, wake: asyncio.Event, queue: str, channel: Channel) -> None:
         while True:
@@ -124,6 +152,7 @@ class Supervisor:
         async for message in channel.messages():
             op = message.get("op")
             if op == "beat":
+                self._last_beat = time.monotonic()
                 names = [str(n) for n in message.get("alive", [])]
                 self._names.update(names)
                 rt.health.stopped.difference_update(names)
