@@ -9,6 +9,8 @@ safe when several gateway processes share one Redis: an item moves from ``due`` 
 # First the events this owner still holds: between two of its claims a worker holds nothing it
 # knows of, so such a lease comes from a claim whose answer was lost on the way back (a
 # connection cut after Redis ran the script, a client retry): re-taken now, not in 30 s.
+# The scan walks the leases still running: the events in flight (a claimed batch per worker), so
+# a few dozen HGETs, not the inbox (its backlog waits in the "new" list, unleased).
 # Then events whose lease ended (their worker died), then new ones in arrival order (LPUSH on
 # put, RPOP here); every claimed event sits in "leased" scored by its lease end.
 INBOX_CLAIM = """
