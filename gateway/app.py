@@ -65,7 +65,7 @@ def create_app(
             stop_grace=SUPERVISOR_STOP_SECONDS,
         )
     return build_app(
-        runtime, extra_routes=routes, background=worker_loops(runtime)[1:], on_close=[close_http]
+        runtime, extra_routes=routes, background=sender_loops(runtime), on_close=[close_http]
     )
 
 
@@ -104,12 +104,17 @@ def build_runtime(
     return runtime, close_http
 
 
-def worker_loops(runtime: Runtime) -> list[Background]:
-    """Every background loop of the processing side: inbox worker, sender, DLQ schedule."""
+def sender_loops(runtime: Runtime) -> list[Background]:
+    """The send side's loops: the outbox sender and the DLQ schedule."""
     from gateway.outbound.dlq_scheduler import DlqScheduler
     from gateway.outbound.worker import OutboxWorker
 
-    return [InboxWorker(runtime).run, OutboxWorker(runtime).run, DlqScheduler(runtime).run]
+    return [OutboxWorker(runtime).run, DlqScheduler(runtime).run]
+
+
+def worker_loops(runtime: Runtime) -> list[Background]:
+    """Every background loop of the processing side: inbox worker, sender, DLQ schedule."""
+    return [InboxWorker(runtime).run, *sender_loops(runtime)]
 
 
 async def start_loops(
@@ -145,7 +150,7 @@ def build_app(
     on_close: Sequence[Callable[[], Awaitable[None]]] = (),
     inline_workers: bool = True,
     on_start: Sequence[Callable[[], Awaitable[None]]] = (),
-    stop_grace: float = STOP_GRACE_SECONDS,
+    stop_grace: float = STOP_GRACE_SECONDS,  # worker process mode: the supervisor's, longer
 ) -> Starlette:
     """The app over an existing runtime: ``background`` loops, after an inbox worker when
     ``inline_workers`` (in worker process mode the child runs it, and releases leases)."""
@@ -179,7 +184,7 @@ def build_app(
         finally:
             # in worker process mode the one loop here is the supervisor, which must outlast
             # the child's own grace (its sends in flight), or the child dies with us mid-send
-            await stop_loops(tasks, stop, STOP_GRACE_SECONDS if inline_workers else stop_grace)
+            await stop_loops(tasks, stop, stop_grace)
             for close in on_close:
                 await close()
             await runtime.store.close()

@@ -39,6 +39,15 @@ class WorkerHealth:
     def beat(self, name: str, now: float) -> None:
         self.beats[name] = now
 
+    @staticmethod
+    def max_age(settings: Settings) -> float:
+        """How old a heartbeat may be for its loop to count as alive: a few polls, or 5 s."""
+        return max(5.0, settings.worker_poll_seconds * 20)
+
+    def alive_names(self, now: float, max_age: float) -> list[str]:
+        """The loops whose heartbeat is fresh (what the worker process reports to /ready)."""
+        return [name for name in self.beats if self.alive(name, now, max_age)]
+
     def alive(self, name: str, now: float, max_age: float) -> bool:
         at = self.beats.get(name)
         return name not in self.stopped and at is not None and now - at <= max_age

@@ -30,8 +30,8 @@ def health_routes(runtime: Runtime) -> list[Route]:
         else:
             if not store_ok:
                 reasons.append("store unreachable: ping failed")
-        # a heartbeat older than a few polls (or 5 s) means the worker loop is stuck or dead
-        max_age = max(5.0, runtime.settings.worker_poll_seconds * 20)
+        # a stale heartbeat means the worker loop is stuck or dead
+        max_age = runtime.health.max_age(runtime.settings)
         if not runtime.health.alive(INBOX_WORKER, runtime.clock(), max_age):
             reasons.append("inbox worker not running")
         if reasons:

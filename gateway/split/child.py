@@ -14,7 +14,6 @@ import os
 import signal
 import socket
 import sys
-from typing import Any
 
 from gateway.app import build_runtime, start_loops, stop_loops, worker_loops
 from gateway.observability.logs import log_event
@@ -89,12 +88,9 @@ async def _answer(runtime: Runtime, channel: Channel, stop: asyncio.Event) -> No
 
 async def _beat(runtime: Runtime, channel: Channel, stop: asyncio.Event) -> None:
     """Tell the parent which loops are alive (what its /ready reports), twice a second."""
-    max_age = max(5.0, runtime.settings.worker_poll_seconds * 20)
+    max_age = runtime.health.max_age(runtime.settings)
     while not stop.is_set():
-        now = runtime.clock()
-        alive: list[Any] = [
-            n for n in runtime.health.beats if runtime.health.alive(n, now, max_age)
-        ]
+        alive = runtime.health.alive_names(runtime.clock(), max_age)
         channel.send({"op": "beat", "alive": alive})
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), BEAT_SECONDS)

@@ -11,6 +11,7 @@ import sys
 import time
 from typing import Any
 
+from gateway.app import STOP_GRACE_SECONDS
 from gateway.observability.logs import log_event
 from gateway.runtime import Runtime, WorkerUnavailable
 from gateway.split.channel import Channel
@@ -18,9 +19,10 @@ from gateway.worker import NAME as INBOX_WORKER
 
 CALL_TIMEOUT_SECONDS = 5.0
 RESTART_DELAY_SECONDS = 1.0
-STOP_GRACE_SECONDS = 12.0  # the child's own grace (10 s) plus a margin
+# the child stops its loops within gateway.app's STOP_GRACE_SECONDS, then closes: a margin on top
+CHILD_STOP_SECONDS = STOP_GRACE_SECONDS + 2.0
 # the app waits this long for the supervisor at shutdown: more than the child's whole stop
-SUPERVISOR_STOP_SECONDS = STOP_GRACE_SECONDS + 3.0
+SUPERVISOR_STOP_SECONDS = CHILD_STOP_SECONDS + 3.0
 STARTUP_TIMEOUT_SECONDS = 30.0
 HUNG_SECONDS = 30.0  # no heartbeat (every 0.5 s) for this long: the child's loop is stuck
 
@@ -122,7 +124,7 @@ class Supervisor:
             if proc.returncode is None:
                 proc.terminate()  # SIGTERM: the child finishes the sends it holds, then exits
                 try:
-                    await asyncio.wait_for(proc.wait(), STOP_GRACE_SECONDS)
+                    await asyncio.wait_for(proc.wait(), CHILD_STOP_SECONDS)
                 except (TimeoutError, asyncio.CancelledError):
                     proc.kill()  # cancelled too: never leave a child behind
                     await asyncio.shield(proc.wait())
