@@ -38,6 +38,7 @@ from bench.bench_graph import ROOT, run_wrk_script
 from simulator.catalogue import build
 from simulator.context import BuildContext
 from simulator.signing import meta_bytes, signature_headers
+from tests.support.metrics_text import total
 from tests.support.net import free_port, wait_listening
 
 SECRET = "bench-gateway-app-secret-0123456789"
@@ -160,15 +161,9 @@ def e2e(
 
 def queue_state(gw: str) -> tuple[float, float]:
     """(inbox depth, updates processed so far: processed + duplicate) from /metrics."""
-    depth, handled = 0.0, 0.0
-    for line in httpx.get(f"{gw}/metrics", timeout=10).text.splitlines():
-        if line.startswith("inbox_depth "):
-            depth = float(line.rsplit(" ", 1)[1])
-        elif line.startswith("inbound_total{") and any(
-            f'outcome="{o}"' in line for o in ("processed", "duplicate")
-        ):
-            handled += float(line.rsplit(" ", 1)[1])
-    return depth, handled
+    text = httpx.get(f"{gw}/metrics", timeout=10).text
+    handled = sum(total(text, "inbound_total", outcome=o) for o in ("processed", "duplicate"))
+    return total(text, "inbox_depth"), handled
 
 
 def drain_seconds(gw: str, timeout: float) -> float:
@@ -180,11 +175,7 @@ def drain_seconds(gw: str, timeout: float) -> float:
 
 
 def sent_count(gw: str) -> float:
-    total = 0.0
-    for line in httpx.get(f"{gw}/metrics", timeout=10).text.splitlines():
-        if line.startswith("outbound_total{") and 'outcome="sent"' in line:
-            total += float(line.rsplit(" ", 1)[1])
-    return total
+    return total(httpx.get(f"{gw}/metrics", timeout=10).text, "outbound_total", outcome="sent")
 
 
 def _texts_in(reply: str, index: dict[str, int]) -> list[str]:

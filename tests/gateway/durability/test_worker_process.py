@@ -17,6 +17,7 @@ from tests.gateway.durability.harness import (
     signed_text,
     wait_until,
 )
+from tests.support.metrics_text import total
 
 pytestmark = pytest.mark.slow
 
@@ -46,15 +47,8 @@ def _post(gw: Gateway, n: int, seed: int) -> list[str]:
 
 
 def _sample(gw: Gateway, name: str, **labels: str) -> float:
-    """One sample of the gateway's /metrics text (0 when absent)."""
-    want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
-    for line in httpx.get(f"{gw.url}/metrics", timeout=5).text.splitlines():
-        head, _, value = line.rpartition(" ")
-        if head.startswith(name + "{"):
-            got = ",".join(sorted(head[len(name) + 1 : -1].split(",")))
-            if got == want:
-                return float(value)
-    return 0.0
+    """One counter of the gateway's /metrics (both processes summed by the scrape)."""
+    return total(httpx.get(f"{gw.url}/metrics", timeout=5).text, name, **labels)
 
 
 @pytest.fixture
