@@ -10,19 +10,11 @@ import pytest
 
 from gateway.split import supervisor as sup
 from tests.gateway.conftest import make_runtime
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.anyio
 # stands in for `python -m gateway.split.child FD PARENT_PID`: alive, but never beats
 SILENT_CHILD = [sys.executable, "-c", "import time; time.sleep(60)"]
-
-
-async def _until(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if predicate():
-            return True
-        await asyncio.sleep(0.05)
-    return False
 
 
 async def test_a_silent_child_is_killed_and_started_again(monkeypatch, logs) -> None:
@@ -32,9 +24,9 @@ async def test_a_silent_child_is_killed_and_started_again(monkeypatch, logs) -> 
     stop = asyncio.Event()
     task = asyncio.create_task(supervisor.run(stop))
     try:
-        assert await _until(lambda: supervisor.pid is not None, 5)
+        assert await until(lambda: supervisor.pid is not None, 5)
         first = supervisor.pid
-        assert await _until(lambda: supervisor.pid not in (None, first), 8), "not restarted"
+        assert await until(lambda: supervisor.pid not in (None, first), 8), "not restarted"
         assert not psutil.pid_exists(first) or psutil.Process(first).status() == "zombie"
     finally:
         stop.set()
@@ -51,7 +43,7 @@ async def test_a_child_that_cannot_start_is_retried_not_given_up(monkeypatch, lo
     task = asyncio.create_task(supervisor.run(stop))
     try:
         failures = lambda: sum("failed to start" in x["msg"] for x in logs.lines)  # noqa: E731
-        assert await _until(lambda: failures() >= 2, 5), "the supervisor stopped trying"
+        assert await until(lambda: failures() >= 2, 5), "the supervisor stopped trying"
         assert not task.done()
     finally:
         stop.set()

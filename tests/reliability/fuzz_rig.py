@@ -18,6 +18,7 @@ from simulator.context import BuildContext
 from simulator.graph import GraphConfig, TokenGrant, create_graph_app
 from steps.loop import LoopThread
 from steps.targets.lifespan import Lifespan
+from tests.support.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = ROOT / "examples" / "clients.json"
@@ -142,16 +143,7 @@ class Rig:
         ack = self.call("POST", "/webhook/wa", [(b"x-hub-signature-256", sig)], body)
         if ack.status != 200:
             return ready, False
-        return ready, self.loop.run(_wait(lambda: self.replied(text), timeout), timeout + 5)
-
-
-async def _wait(predicate: Any, timeout: float) -> bool:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if predicate():
-            return True
-        await asyncio.sleep(0.02)
-    return False
+        return ready, self.loop.run(until(lambda: self.replied(text), timeout), timeout + 5)
 
 
 async def asgi_call(app: Any, method: str, path: str, headers: Headers, body: bytes) -> Answer:
