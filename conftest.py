@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import zlib
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -44,6 +45,14 @@ def feature_tags(folder: Path = FEATURES) -> dict[str, str]:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("metasim acceptance")
+    group.addoption(
+        "--metasim-drain",
+        default=None,
+        type=float,
+        metavar="SECONDS",
+        help="after the last scenario, watch this long for late traffic (retries, second "
+        "replies, reply loops) before the audit (default: the target's drain_seconds, 2 s)",
+    )
     group.addoption(
         "--target",
         default=os.environ.get("METASIM_TARGET", "reference"),
@@ -113,6 +122,11 @@ def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, sce
     request.node.metasim_configures = any(
         step.name.startswith(CONFIGURING) for step in scenario.steps
     )
+    # the rendered title and Examples row: a late verdict finds the scenario's Allure result
+    callspec = getattr(request.node, "callspec", None)
+    row = callspec.params.get("_pytest_bdd_example", {}) if callspec else {}
+    titles = request.config.__dict__.setdefault("_metasim_titles", {})
+    titles[request.node.nodeid] = (scenario.name, {str(k): str(v) for k, v in row.items()})
 
 
 @pytest.fixture(scope="session")
@@ -126,26 +140,101 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     try:
         tgt.start()
         yield tgt
+        _audit(request.config, tgt)
     finally:
         tgt.close()
         loop.close()
 
 
+def _audit(config: pytest.Config, tgt: Target) -> None:
+    """The bounded drain, then the late-traffic audit: checks broken after they passed fail."""
+    from reports import verdicts
+    from steps.traffic import describe_sighting
+
+    ledger = tgt.graph.ledger
+    drain = config.getoption("--metasim-drain")
+    seconds = tgt.config.drain_seconds if drain is None else float(drain)
+    ended = max((s.ended or s.began for s in ledger.scenarios), default=time.monotonic())
+    time.sleep(max(0.0, ended + seconds - time.monotonic()))
+    titles = getattr(config, "_metasim_titles", {})
+    for finding in ledger.audit():
+        name, example = titles.get(finding.nodeid, (finding.title, {}))
+        verdicts.amend(finding.nodeid, finding.message, name=name, example=example)
+    verdicts.note_traffic(
+        stray=[
+            {**describe_sighting(s), "seq": s.call.seq, "method": s.call.method}
+            for s in ledger.stray
+        ],
+        loops=[
+            {"scenario": owner.title if owner else "(no scenario)", "chain": loop.describe()}
+            for owner, loop in ledger.loops
+        ],
+        callbacks=tgt.callback_settings(),
+    )
+    config._metasim_late = verdicts.amended()  # type: ignore[attr-defined]  # summary and exit
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # a scenario failed by late traffic fails the run, whatever pytest counted during it
+    if getattr(session.config, "_metasim_late", None) and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    late = getattr(config, "_metasim_late", None)
+    if not late:
+        return
+    terminalreporter.write_sep(
+        "=", f"late traffic: {len(late)} scenario(s) failed after they ended"
+    )
+    for nodeid, found in late.items():
+        terminalreporter.write_line(f"FAILED (late) {nodeid}")
+        for message in found.messages:
+            terminalreporter.write_line(f"    {message}")
+
+
 @pytest.fixture
 def world(request: pytest.FixtureRequest, target: Target) -> World:
     """Fresh per-scenario state; the gateway back on its baseline settings, marks taken."""
+    from reports import evidence
     from simulator.context import BuildContext
     from steps.world import World
 
     if not getattr(request.node, "metasim_configures", False):
         target.configure({})
     target.graph.mark()
+    target.mark_output()
     if "logs" in target.capabilities:
         target.mark_logs()
-        from reports import evidence
-
         # on failure the report shows the gateway's log lines of this scenario
         evidence.on_failure(lambda: target.raw_log_text().splitlines())
     # seeded per scenario: reproducible payloads, ids never shared between two scenarios
     seed = zlib.crc32(request.node.nodeid.encode("utf-8"))
-    return World(target=target, ctx=BuildContext.seeded(seed))
+    traffic = target.graph.ledger.begin(request.node.nodeid, request.node.name)
+    world = World(target=target, ctx=BuildContext.seeded(seed), traffic=traffic)
+    # on failure: the gateway's own output of this scenario's time, and its traffic
+    evidence.on_failure(target.output_since_mark)
+    evidence.on_failure(lambda: _traffic_evidence(world))
+    request.addfinalizer(lambda: _end(world))
+    return world
+
+
+def _end(world: World) -> None:
+    """The scenario is over: its faults go, its users stay watched (the late audit)."""
+    graph = world.target.graph
+    graph.recover(world.owned.fault_ids)
+    graph.ledger.end(world.owned)
+
+
+def _traffic_evidence(world: World) -> list[str]:
+    """The scenario's Graph sends and the status webhooks about them, with the answers."""
+    from reports import evidence
+
+    ledger = world.target.graph.ledger
+    evidence.record_graph_calls(c.to_dict() for c in ledger.sends(world.owned))
+    return [
+        f"[metasim] {'/'.join(w.kinds)} webhook for {w.message_id} to user {w.user}: "
+        f"the gateway answered {w.record.final_status}"
+        for w in ledger.callbacks(world.owned)
+    ]

@@ -251,3 +251,71 @@ Feature: T2 native parsing and canonicalisation
     Examples: Messenger
       | channel   | event    | provider |
       | Messenger | msg.text | msg      |
+
+  @T2.19 @P1-02
+  Scenario Outline: A <channel> <event> is not a message to answer: acknowledged, never answered
+    Given a "<event>" sample
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the fake Graph API receives no reply
+
+    @wa
+    Examples: WhatsApp
+      | channel  | event                           |
+      | WhatsApp | wa.status.sent                  |
+      | WhatsApp | wa.status.sent.v23              |
+      | WhatsApp | wa.status.delivered             |
+      | WhatsApp | wa.status.delivered.cbp         |
+      | WhatsApp | wa.status.read                  |
+      | WhatsApp | wa.status.played                |
+      | WhatsApp | wa.status.failed                |
+      | WhatsApp | wa.reaction.removed             |
+      | WhatsApp | wa.reaction.removed.empty_emoji |
+      | WhatsApp | wa.system                       |
+      | WhatsApp | wa.errors                       |
+
+    @ig
+    Examples: Instagram
+      | channel   | event      |
+      | Instagram | ig.read    |
+      | Instagram | ig.echo    |
+      | Instagram | ig.edit    |
+      | Instagram | ig.deleted |
+      | Instagram | ig.unreact |
+      | Instagram | ig.mention |
+
+    @msg
+    Examples: Messenger
+      | channel   | event        |
+      | Messenger | msg.read     |
+      | Messenger | msg.delivery |
+      | Messenger | msg.echo     |
+      | Messenger | msg.edit     |
+      | Messenger | msg.standby  |
+
+  @T2.20 @P0-01 @P0-02 @P0-03
+  Scenario Outline: A <channel> <event> is answered with what the user wrote or chose
+    Given a "<event>" sample
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the reply text is the content of the sample's message
+
+    @wa
+    Examples: WhatsApp
+      | channel  | event                       |
+      | WhatsApp | wa.interactive.list_reply   |
+      | WhatsApp | wa.interactive.button_reply |
+      | WhatsApp | wa.button                   |
+      | WhatsApp | wa.image                    |
+      | WhatsApp | wa.video                    |
+      | WhatsApp | wa.document                 |
+
+    @ig
+    Examples: Instagram
+      | channel   | event          |
+      | Instagram | ig.quick_reply |
+
+    @msg
+    Examples: Messenger
+      | channel   | event           |
+      | Messenger | msg.quick_reply |

@@ -98,3 +98,54 @@ Feature: T5 dedupe and idempotency under redelivery
     Examples: Messenger
       | channel   | event    | code |
       | Messenger | msg.text | msg  |
+
+  @T5.07 @P0-06
+  Scenario Outline: A <channel> <event> delivered again with re-serialised bytes is answered at most once
+    Given a "<event>" sample
+    When the sample is delivered
+    And the sample is delivered again with re-serialised bytes
+    Then every delivery is acknowledged with 200
+    And the fake Graph API receives at most 1 reply
+
+    @wa
+    Examples: WhatsApp
+      | channel  | event                       |
+      | WhatsApp | wa.reaction                 |
+      | WhatsApp | wa.interactive.button_reply |
+
+    @ig
+    Examples: Instagram
+      | channel   | event          |
+      | Instagram | ig.postback    |
+      | Instagram | ig.reaction    |
+      | Instagram | ig.referral    |
+      | Instagram | ig.quick_reply |
+
+    @msg
+    Examples: Messenger
+      | channel   | event                 |
+      | Messenger | msg.postback          |
+      | Messenger | msg.postback.referral |
+      | Messenger | msg.reaction          |
+      | Messenger | msg.referral          |
+      | Messenger | msg.optin             |
+      | Messenger | msg.quick_reply       |
+
+  @T5.08 @P0-06
+  Scenario Outline: A <channel> postback without a message id, delivered again, is answered at most once
+    Given a "<event>" sample
+    And the sample has no "entry.0.messaging.0.postback.mid"
+    When the sample is delivered
+    And the sample is delivered again with re-serialised bytes
+    Then every delivery is acknowledged with 200
+    And the fake Graph API receives at most 1 reply
+
+    @ig
+    Examples: Instagram
+      | channel   | event       |
+      | Instagram | ig.postback |
+
+    @msg
+    Examples: Messenger
+      | channel   | event        |
+      | Messenger | msg.postback |

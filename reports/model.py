@@ -78,6 +78,8 @@ class Results:
     run: RunInfo
     scenarios: list[ScenarioResult]
     contract: dict[str, Any]
+    # run-wide traffic facts: stray sends, reply loops, where status webhooks went back
+    traffic: dict[str, Any] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         """Scenario count per outcome plus the total."""
@@ -95,6 +97,7 @@ class Results:
             "counts": self.counts(),
             "scenarios": [asdict(s) for s in self.scenarios],
             "contract": self.contract,
+            "traffic": self.traffic,
         }
 
     def write(self, path: Path) -> None:
@@ -111,7 +114,12 @@ class Results:
         for raw in doc["scenarios"]:
             steps = [StepResult(**st) for st in raw["steps"]]
             scenarios.append(ScenarioResult(**{**raw, "steps": steps}))
-        return cls(run=RunInfo(**doc["run"]), scenarios=scenarios, contract=doc.get("contract", {}))
+        return cls(
+            run=RunInfo(**doc["run"]),
+            scenarios=scenarios,
+            contract=doc.get("contract", {}),
+            traffic=doc.get("traffic", {}),
+        )
 
     @classmethod
     def read(cls, path: Path) -> Results:

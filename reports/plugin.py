@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Generator
 from datetime import UTC, datetime
@@ -10,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from reports import evidence
+from reports import evidence, verdicts
 from reports.collect import PendingScenario, scenario_template
-from reports.model import Results, RunInfo, ScenarioResult, StepResult
+from reports.model import FAILED, PASSED, Results, RunInfo, ScenarioResult, StepResult
 from reports.runinfo import versions
 
 RESULTS = "results.json"
@@ -62,6 +63,7 @@ class Recorder:
         self.pending: PendingScenario | None = None
         self.index: Path | None = None
         evidence.reset_run_info()
+        verdicts.reset()
 
     # -- one scenario ------------------------------------------------------------------------
 
@@ -140,6 +142,9 @@ class Recorder:
             or "unnamed"
         )
         finished = time.time()
+        scenarios = [_amend(s) for s in self.scenarios]
+        if any(s.outcome == FAILED for s in scenarios):
+            exit_status = max(int(exit_status), 1)
         run = RunInfo(
             target=str(target),
             started_at=_iso(self.started),
@@ -150,7 +155,16 @@ class Recorder:
             command="pytest " + " ".join(self.config.invocation_params.args),
             extra=facts["extra"],
         )
-        return Results(run=run, scenarios=list(self.scenarios), contract=snapshot())
+        from reports.render import anchor  # jinja2 only when a report is written
+
+        traffic = verdicts.traffic()
+        late = verdicts.amended()
+        traffic["late"] = [
+            {"anchor": anchor(s), "title": s.name, "message": "; ".join(late[s.nodeid].messages)}
+            for s in scenarios
+            if s.nodeid in late
+        ]
+        return Results(run=run, scenarios=scenarios, contract=snapshot(), traffic=traffic)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if session.config.option.collectonly:
@@ -166,6 +180,30 @@ class Recorder:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.index is not None:
             terminalreporter.write_sep("-", f"metasim report: {self.index}")
+
+
+def _amend(scenario: ScenarioResult) -> ScenarioResult:
+    """The scenario, failed with the late finding if traffic after its end broke a check."""
+    found = verdicts.amended().get(scenario.nodeid)
+    if found is None or scenario.outcome not in (PASSED, FAILED):
+        return scenario
+    error = "\n\n".join(part for part in (scenario.error, found.text) if part)
+    return dataclasses.replace(scenario, outcome=FAILED, error=error)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """After JUnit, cucumber and Allure wrote their files: carry late verdicts into them."""
+    late = verdicts.amended()
+    if not late:
+        return
+    opt = session.config.option
+    if getattr(opt, "xmlpath", None):
+        verdicts.patch_junit(Path(opt.xmlpath), late)
+    if getattr(opt, "cucumber_json_path", None):
+        verdicts.patch_cucumber(Path(opt.cucumber_json_path), late)
+    if getattr(opt, "allure_report_dir", None):
+        verdicts.patch_allure(Path(opt.allure_report_dir), late)
 
 
 def _iso(ts: float) -> str:

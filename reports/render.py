@@ -107,6 +107,7 @@ def build_view(out_dir: Path, backlog_path: Path = backlog_map.BACKLOG_PATH) -> 
         "graph_errors_summary": contract.summary(errors),
         "contract_problems": results.contract.get("problems", []),
         "coverage": codecov.summary(out_dir),
+        "traffic": {"stray": [], "loops": [], "callbacks": {}, "late": [], **results.traffic},
         "diff": diff,
         "diff_error": diff_error,
         "step_pages": _step_pages(out_dir),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from pytest_bdd import given, parsers, then, when
@@ -10,7 +11,7 @@ from reports import evidence
 from simulator import catalogue
 from simulator.overrides import apply_overrides
 from simulator.signing_defects import signed
-from steps.samples import TEXT_PATH, TIMESTAMP_PATH, inbound
+from steps.samples import TEXT_PATH, TIMESTAMP_PATH
 from steps.vocabulary import CHANNEL, DIALECT, REDELIVERY, TENANT
 from steps.world import World
 
@@ -20,9 +21,7 @@ def _build(world: World, event: str, overrides: dict[str, object] | None = None)
     world.ctx.tenant = world.build_tenant(world.tenant)
     world.event, world.channel = event, entry.channel
     world.payload = catalogue.build(event, world.ctx, dialect=world.dialect, overrides=overrides)
-    messages = inbound(world.payload)
-    world.senders.update(m.sender for m in messages)
-    world.msg_ids.update(m.msg_id for m in messages)
+    world.claim(world.payload)
     evidence.exercised(event_name=event, dialect=world.dialect, channel=entry.channel)
 
 
@@ -59,6 +58,23 @@ def sample_text(world: World, text: str) -> None:
     """Replace the text of the sample's first message."""
     payload = world.require_payload()
     world.payload = apply_overrides(payload, {TEXT_PATH[world.channel or "wa"]: text})
+    world.claim(world.payload)
+
+
+@given(parsers.parse('the sample has no "{path}"'))
+def sample_without(world: World, path: str) -> None:
+    """Remove one field of the sample (a dotted path), as older or leaner Meta payloads omit it."""
+    node: object = world.require_payload()
+    *parents, leaf = path.split(".")
+    for part in parents:
+        node = (
+            node[int(part)]
+            if isinstance(node, list) and part.isdigit()
+            else (node.get(part) if isinstance(node, dict) else None)
+        )
+    if not isinstance(node, dict) or leaf not in node:
+        raise AssertionError(f"the sample has no {path!r} to remove: check the path")
+    del node[leaf]
 
 
 @given(parsers.parse("the sample timestamp is {value}"))
@@ -96,6 +112,9 @@ def deliver_concurrently(world: World, copies: int) -> None:
 def deliver_raw(world: World, channel: str, docstring: str) -> None:
     """POST exactly these bytes, validly signed (for malformed or hand-written bodies)."""
     world.channel = CHANNEL(channel)
+    # a hand-written body that names users makes them this scenario's; a malformed one, nobody
+    with contextlib.suppress(ValueError):
+        world.claim(json.loads(docstring))
     request = signed(None, world.target.config.app_secret, body=docstring.encode("utf-8"))
     world.records.append(world.target.send_raw(request, world.channel))
 

@@ -6,6 +6,7 @@ from pytest_bdd import parsers, then, when
 
 from reports import evidence
 from steps.poll import eventually, stays
+from steps.waiting import describe_calls, nothing_seen, wait_for_accepted, wait_for_sends
 from steps.world import World
 
 DLQ_TIMEOUT = 10.0
@@ -15,24 +16,38 @@ DLQ_TIMEOUT = 10.0
 @then(parsers.parse("the fake Graph API accepts exactly {count:d} replies"))
 def accepted_exactly(world: World, count: int) -> None:
     """Exactly this many sends are accepted (2xx), whatever failed before them."""
-    seen = eventually(world.accepted, lambda c: len(c) >= count, timeout=DLQ_TIMEOUT)
+    seen = wait_for_accepted(world, lambda c: len(c) >= count, timeout=DLQ_TIMEOUT)
     if len(seen) == count:
         # and none after: exactly one reply per inbound message, also under retries
         window = world.target.config.settle_seconds
         seen = stays(world.accepted, lambda c: len(c) <= count, window=window)
     evidence.record_graph_calls(c.to_dict() for c in world.sends())
-    assert len(seen) == count, f"{len(seen)} sends accepted, expected {count}"
+    if count and not world.sends():
+        raise AssertionError(
+            nothing_seen(world, f"{count} accepted repl{'y' if count == 1 else 'ies'}")
+        )
+    assert len(seen) == count, (
+        f"{len(seen)} sends accepted, expected {count}; every send to this scenario's users: "
+        f"{describe_calls(world.sends())}"
+    )
+    world.target.graph.ledger.allow(
+        world.owned, "accepted", count, f"the fake Graph API accepts exactly {count} replies"
+    )
 
 
 @then("the retry waits at least the Retry-After delay")
 def honours_retry_after(world: World) -> None:
     """The second send attempt comes no sooner than the Retry-After of the first answer."""
-    sends = eventually(world.sends, lambda c: len(c) >= 2, timeout=DLQ_TIMEOUT)
-    assert len(sends) >= 2, f"no retry was made ({len(sends)} send)"
     wait = float(world.notes.get("retry_after") or 0)
-    assert wait > 0, "the injected fault sends no Retry-After: nothing to honour"
-    gap = sends[1].time - sends[0].time
-    assert gap >= wait * 0.9, f"retried after {gap:.2f} s, Retry-After asked for {wait:g} s"
+    assert wait > 0, "no fault with a Retry-After was injected: nothing to honour"
+    wait_for_sends(world, lambda c: len(c) >= 2, timeout=DLQ_TIMEOUT + wait)
+    seen = world.target.graph.ledger.sightings(world.owned)
+    assert len(seen) >= 2, f"no retry was made: {describe_calls([s.call for s in seen])}"
+    # the spacing of the two attempts as the harness saw them; 50 ms for scheduling jitter
+    gap = seen[1].at - seen[0].at
+    assert gap >= wait - 0.05, (
+        f"retried {gap:.2f} s after the refusal; its Retry-After asked for {wait:g} s"
+    )
 
 
 @then("the reply is dead-lettered")
@@ -40,7 +55,10 @@ def dead_lettered(world: World) -> None:
     """The dead-letter queue holds the reply (admin API; else the dlq_depth gauge rises)."""
     if "admin" in world.target.capabilities:
         items = eventually(lambda: _dlq_items(world), bool, timeout=DLQ_TIMEOUT)
-        assert items, f"no dead letter for messages {sorted(world.msg_ids)}"
+        assert items, (
+            f"no dead letter for messages {sorted(world.msg_ids)} in GET /admin/dlq; sends to "
+            f"this scenario's users: {describe_calls(world.sends())}"
+        )
         return
     from steps.observability import read_metrics
 
@@ -66,7 +84,7 @@ def admin_replay(world: World) -> None:
 @when("the fake Graph API recovers")
 def graph_recovers(world: World) -> None:
     """Remove every injected Graph failure: later sends are answered normally."""
-    world.target.graph.app.faults.clear()
+    world.target.graph.recover(world.owned.fault_ids)
 
 
 def _dlq_items(world: World) -> list[dict[str, object]]:

@@ -29,6 +29,9 @@ class Inbound:
     sender: str
     text: str | None
     type: str
+    # what a person wrote or chose, whatever the type: a caption, a button's or list row's
+    # title, a quick reply's text; None when the message carries no words
+    content: str | None = None
 
 
 def _wa(payload: dict[str, Any]) -> Iterator[Inbound]:
@@ -42,7 +45,7 @@ def _wa(payload: dict[str, Any]) -> Iterator[Inbound]:
                     continue  # a removed reaction is not a message to answer
                 sender = msg.get("from") or msg.get("from_user_id") or ""
                 text = msg.get("text", {}).get("body") if kind == "text" else None
-                yield Inbound(msg.get("id", ""), sender, text, kind)
+                yield Inbound(msg.get("id", ""), sender, text, kind, _wa_content(kind, msg))
 
 
 def _messaging(payload: dict[str, Any]) -> Iterator[Inbound]:
@@ -54,9 +57,33 @@ def _messaging(payload: dict[str, Any]) -> Iterator[Inbound]:
                 if message.get("is_echo") or message.get("is_deleted"):
                     continue
                 kind = "text" if "text" in message and "attachments" not in message else "media"
-                yield Inbound(message.get("mid", ""), sender, message.get("text"), kind)
+                text = message.get("text")
+                yield Inbound(message.get("mid", ""), sender, text, kind, text)
             elif "postback" in event:
                 yield Inbound(event["postback"].get("mid", ""), sender, None, "postback")
+
+
+def _wa_content(kind: str, msg: dict[str, Any]) -> str | None:
+    """The words of a WhatsApp message, read from Meta's own fields for its type."""
+    body = msg.get(kind)
+    if not isinstance(body, dict):
+        return None
+    if kind == "text":
+        found = body.get("body")
+    elif kind in ("image", "video", "document", "audio", "sticker"):
+        found = body.get("caption")
+    elif kind == "interactive":
+        chosen = body.get(str(body.get("type")))
+        found = chosen.get("title") if isinstance(chosen, dict) else None
+    elif kind == "button":
+        found = body.get("text")
+    elif kind == "location":
+        found = body.get("name") or body.get("address")
+    elif kind == "reaction":
+        found = body.get("emoji")
+    else:
+        found = None
+    return found if isinstance(found, str) and found else None
 
 
 def inbound(payload: dict[str, Any]) -> list[Inbound]:
@@ -72,3 +99,35 @@ def first(payload: dict[str, Any]) -> Inbound:
     if not found:
         raise AssertionError("this sample carries no user message (status, echo, read ...)")
     return found[0]
+
+
+# Keys whose values name a user (never the business): WhatsApp phone and business-scoped ids,
+# status recipients, a system message's new number; Messenger / Instagram sender and recipient.
+USER_KEYS = frozenset(
+    {"from", "from_user_id", "wa_id", "user_id", "recipient_id", "recipient_user_id", "new_wa_id"}
+)
+PARTY_KEYS = frozenset({"sender", "recipient", "from"})
+
+
+def users(payload: Any, business_ids: frozenset[str] = frozenset()) -> set[str]:
+    """Every user id a webhook names, anywhere in it, minus the business's own ids.
+
+    A scenario owns these users: whatever the gateway sends to them belongs to that scenario,
+    whether the sample carries a message, a status, an echo or a receipt.
+    """
+    found: set[str] = set()
+
+    def walk(node: Any, parent: str | None) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, str | int) and not isinstance(value, bool):
+                    if key in USER_KEYS or (key == "id" and parent in PARTY_KEYS):
+                        found.add(str(value))
+                else:
+                    walk(value, key)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, parent)
+
+    walk(payload, None)
+    return found - business_ids

@@ -7,7 +7,9 @@ from typing import Any
 
 from simulator.context import BuildContext, Tenant
 from simulator.delivery import DeliveryRecord, HandshakeResult
+from steps.samples import inbound, users
 from steps.targets.base import Target
+from steps.traffic import ScenarioTraffic
 
 
 @dataclass
@@ -27,15 +29,33 @@ class World:
     metrics_before: dict[str, float] | None = None
     response: Any = None
     notes: dict[str, Any] = field(default_factory=dict)
-    # senders of the samples built in this scenario: sends to anyone else belong to another
-    # scenario (a retry finishing late) and are not counted here
+    # the users and message ids of this scenario's samples: every send to one of these users
+    # belongs to this scenario (steps.traffic), whenever it comes
+    traffic: ScenarioTraffic | None = None
     senders: set[str] = field(default_factory=set)
     msg_ids: set[str] = field(default_factory=set)
 
+    @property
+    def owned(self) -> ScenarioTraffic:
+        """This scenario's entry in the traffic ledger (created by the ``world`` fixture)."""
+        if self.traffic is None:
+            self.traffic = self.target.graph.ledger.begin("<no scenario>")
+        return self.traffic
+
+    def claim(self, payload: Any) -> None:
+        """Own every user ``payload`` names; note the messages the gateway must answer."""
+        ledger = self.target.graph.ledger
+        ledger.claim(self.owned, users(payload, self.target.config.business_ids))
+        if not isinstance(payload, dict):
+            return
+        for message in inbound(payload):
+            self.senders.add(message.sender)
+            self.msg_ids.add(message.msg_id)
+            ledger.expect_answers(self.owned, message.sender, message.msg_id)
+
     def sends(self) -> list[Any]:
-        """Sends the fake Graph API saw since the scenario began, to this scenario's senders."""
-        calls = self.target.graph.sends()
-        return [c for c in calls if c.recipient in self.senders] if self.senders else calls
+        """Every send the fake Graph API saw to this scenario's users (late ones included)."""
+        return self.target.graph.ledger.sends(self.owned)
 
     def accepted(self) -> list[Any]:
         """This scenario's sends the fake Graph API accepted (2xx)."""

@@ -89,6 +89,7 @@ class GraphApp:
         except handlers.Drop as drop:
             call.fault = drop.fault.id
             call.response = drop.fault.action
+            self.recorder.finish(call)
             if drop.fault.action == "reset":
                 await reset(send)
             else:
@@ -99,6 +100,7 @@ class GraphApp:
             call.response = answer.body
         else:
             call.response = f"<{len(answer.encoded())} bytes {answer.media_type}>"
+        self.recorder.finish(call)
         await answer.send(send)
 
     async def _answer(self, req: Incoming, call: RecordedCall) -> Answer:

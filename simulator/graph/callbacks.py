@@ -26,7 +26,10 @@ class CallbackSettings:
 
     ``to`` is a URL or an in-process ASGI app; ``path`` is appended (``{channel}`` in either
     becomes ``wa`` / ``msg`` / ``ig``, e.g. ``http://127.0.0.1:8000/webhook/{channel}``).
+    ``paths`` gives one path (or full URL) per channel and wins over ``path``: a gateway's
+    webhook routes need not differ by the channel's name.
     ``delay`` is simulated seconds before each webhook (divided by the clock's speed).
+    ``mute`` (user id -> True) stops the webhooks for that user: a harness cuts a reply loop.
     """
 
     to: str | ASGIApp | None = None
@@ -42,6 +45,8 @@ class CallbackSettings:
     messenger: bool = True  # Messenger: delivery then read
     instagram: bool = True  # Instagram: read
     retry: RetryPolicy = field(default_factory=RetryPolicy.none)
+    paths: dict[str, str] = field(default_factory=dict)
+    mute: Callable[[str], bool] | None = None
 
     @property
     def enabled(self) -> bool:
@@ -50,7 +55,8 @@ class CallbackSettings:
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready view (the secret is never shown)."""
-        view = {k: v for k, v in vars(self).items() if k not in ("secret", "retry", "to")}
+        hidden = ("secret", "retry", "to", "mute")
+        view = {k: v for k, v in vars(self).items() if k not in hidden}
         view["to"] = self.to if isinstance(self.to, str | None) else "<in-process ASGI app>"
         view["statuses"] = list(self.statuses)
         view["secret_set"] = bool(self.secret)
@@ -65,6 +71,8 @@ class SentWebhook:
     kinds: tuple[str, ...]
     message_id: str
     record: DeliveryRecord
+    user: str = ""  # the recipient of the send this webhook reports on
+    at: float = 0.0  # time.monotonic() when the gateway's answer arrived
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready view for the HTTP control API."""
@@ -72,6 +80,7 @@ class SentWebhook:
             "channel": self.channel,
             "kinds": list(self.kinds),
             "message_id": self.message_id,
+            "user": self.user,
             "url": self.record.url,
             "status": self.record.final_status,
             "ok": self.record.ok,
@@ -191,12 +200,12 @@ class Callbacks:
                 self._wa_status(number, wamid, recipient, k, template, fail_code) for k in kinds
             ]
             payload = whatsapp.statuses_batch(self.ctx, statuses, phone_number_id=number)
-            await self._post("wa", tuple(kinds), wamid, payload)
+            await self._post("wa", tuple(kinds), wamid, payload, recipient)
             return
         for kind in kinds:
             await self._wait()
             payload = self._wa_status(number, wamid, recipient, kind, template, fail_code)
-            await self._post("wa", (kind,), wamid, payload)
+            await self._post("wa", (kind,), wamid, payload, recipient)
 
     async def _run_page(
         self, channel: str, page: str, mid: str, user: str, kinds: list[str]
@@ -209,7 +218,7 @@ class Callbacks:
                 payload = messenger.delivery_payload(self.ctx, mids=[mid], psid=user, page_id=page)
             else:
                 payload = messenger.read_payload(self.ctx, psid=user, page_id=page)
-            await self._post(channel, (kind,), mid, payload)
+            await self._post(channel, (kind,), mid, payload, user)
 
     async def _wait(self) -> None:
         seconds = self.clock.real_seconds(self.settings.delay)
@@ -222,18 +231,31 @@ class Callbacks:
         target: str | ASGIApp = (
             s.to.replace("{channel}", channel) if isinstance(s.to, str) else s.to
         )
+        path = s.paths.get(channel, s.path).replace("{channel}", channel)
+        if isinstance(target, str) and path.startswith(("http://", "https://")):
+            target, path = path, ""  # a full URL per channel: the base is not used
         key = target if isinstance(target, str) else f"asgi:{id(target)}"
         if key not in self._deliverers:
             self._deliverers[key] = Deliverer(target, s.secret, retry=s.retry)
-        return self._deliverers[key], s.path.replace("{channel}", channel)
+        return self._deliverers[key], path
 
     async def _post(
-        self, channel: str, kinds: tuple[str, ...], message_id: str, payload: dict[str, Any]
+        self,
+        channel: str,
+        kinds: tuple[str, ...],
+        message_id: str,
+        payload: dict[str, Any],
+        user: str = "",
     ) -> None:
+        mute = self.settings.mute
+        if mute is not None and mute(user):
+            return
         deliverer, path = self._deliverer(channel)
         for _ in range(1 + self.settings.duplicates):
             record = await deliverer.deliver(payload, path=path, channel=channel)
-            self.sent.append(SentWebhook(channel, kinds, message_id, record))
+            self.sent.append(
+                SentWebhook(channel, kinds, message_id, record, user, time.monotonic())
+            )
 
     # -- waiting and closing ---------------------------------------------------------------
     @property

@@ -150,7 +150,7 @@ async def clock(app: GraphApp, request: Request) -> Response:
 async def callbacks(app: GraphApp, request: Request) -> Response:
     if request.method == "POST":
         raw = _object(await _json(request), "callbacks")
-        known = {f.name for f in dataclasses.fields(CallbackSettings)} - {"retry"}
+        known = {f.name for f in dataclasses.fields(CallbackSettings)} - {"retry", "mute"}
         unknown = sorted(set(raw) - known)
         if unknown:
             raise BadControl(

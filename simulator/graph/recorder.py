@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,12 +72,20 @@ def check_criteria(criteria: Mapping[str, Any]) -> None:
         raise ValueError(f"unknown call criteria {unknown}; allowed: {', '.join(CRITERIA)}")
 
 
+# a criterion given as a collection matches any of its members: a fault scoped to a scenario's
+# users is ``recipient={users}``, and the set may grow after the fault was scripted
+MEMBERSHIP = (set, frozenset, list, tuple)
+
+
 def call_matches(call: RecordedCall, criteria: Mapping[str, Any]) -> bool:
-    """True if ``call`` meets every criterion (``path`` is a regex, ``body`` a subset)."""
+    """True if ``call`` meets every criterion (``path`` a regex, ``body`` a subset, a list any of)."""
     for name, wanted in criteria.items():
         if wanted is None:
             continue
-        if name == "path":
+        if isinstance(wanted, MEMBERSHIP) and name != "body":
+            if getattr(call, name) not in wanted:
+                return False
+        elif name == "path":
             if not re.search(wanted, call.path):
                 return False
         elif name == "body":
@@ -167,6 +175,9 @@ class Recorder:
         self._calls: list[RecordedCall] = []
         self._seq = 0
         self.expectations: Expectations | None = None
+        # called with each call once it is answered (or dropped): observers such as the
+        # acceptance harness's traffic ledger attribute calls as they happen, without polling
+        self.listeners: list[Callable[[RecordedCall], None]] = []
 
     def new_call(self, **fields: Any) -> RecordedCall:
         """Start the record of an incoming request (its answer is filled in later)."""
@@ -174,6 +185,11 @@ class Recorder:
         call = RecordedCall(seq=self._seq, **fields)
         self._calls.append(call)
         return call
+
+    def finish(self, call: RecordedCall) -> None:
+        """The fake is done with ``call`` (answered or dropped): tell the listeners."""
+        for listener in self.listeners:
+            listener(call)
 
     def calls(self, **criteria: Any) -> list[RecordedCall]:
         """Calls in arrival order, those matching ``criteria`` only (e.g. ``channel="wa"``)."""

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
@@ -41,6 +42,7 @@ class Target(ABC):
         self.deliverer: Deliverer
         self.client: httpx.AsyncClient
         self._log_offset = 0
+        self.last_delivery_at = 0.0  # time.monotonic() of the gateway's last webhook answer
         self.down = False  # True after a start the gateway refused (next configure restarts)
 
     # -- identity -------------------------------------------------------------------------
@@ -239,8 +241,8 @@ class Target(ABC):
             self.deliverer.handshake(self.webhook_path(channel), self.config.verify_token, variant)
         )
 
-    @staticmethod
-    def _evidence(record: DeliveryRecord) -> None:
+    def _evidence(self, record: DeliveryRecord) -> None:
+        self.last_delivery_at = time.monotonic()
         evidence.record_payload(record.body, record.headers, record.url)
         final = record.final
         evidence.record_answer(final.status or 0, final.body_excerpt or (final.error or ""))
@@ -265,6 +267,29 @@ class Target(ABC):
         self.require("admin")
         root = self.config.endpoints["admin"].rstrip("/")
         return self.request(method, root + path, admin=True, **kwargs)
+
+    # -- the gateway's own output ----------------------------------------------------------
+    def output_path(self) -> Path | None:
+        """The file the started gateway's stdout / stderr go to (None if not started here)."""
+        return None
+
+    def mark_output(self) -> None:
+        """Remember where the gateway's output stands: failures show what came after."""
+        self._output_offset = log_size(self.output_path())
+
+    def output_since_mark(self) -> list[str]:
+        """The gateway's stdout / stderr lines written since :meth:`mark_output`."""
+        path = self.output_path()
+        if path is None:
+            return []
+        text = read_since(path, getattr(self, "_output_offset", 0))
+        return [f"[gateway output] {line}" for line in text.splitlines()]
+
+    def callback_settings(self) -> dict[str, Any]:
+        """Whether status webhooks go back, and to which webhook of each channel."""
+        if not self.config.callbacks:
+            return {"enabled": False, "reason": "the target file says callbacks = false"}
+        return {"enabled": True, "paths": dict(self.config.webhooks)}
 
     # -- logs -----------------------------------------------------------------------------
     def log_path(self) -> Path | None:

@@ -41,6 +41,9 @@ TOP_KEYS = {
     "start",
     "capabilities",
     "settle_seconds",
+    "quiet_seconds",
+    "drain_seconds",
+    "callbacks",
     "preflight",
     "backup",
 }
@@ -90,6 +93,12 @@ class TargetConfig:
     backup: BackupSpec | None = None
     extra_capabilities: frozenset[str] = frozenset()
     settle_seconds: float = 0.3
+    # a reply wait ends once the gateway answered and then sent nothing for this long
+    quiet_seconds: float = 0.75
+    # at the end of the run, how long to keep watching for late traffic (retries, loops)
+    drain_seconds: float = 2.0
+    # status / receipt webhooks sent back after each accepted send, to the declared webhooks
+    callbacks: bool = True
 
     @property
     def capabilities(self) -> frozenset[str]:
@@ -110,7 +119,16 @@ class TargetConfig:
             caps.add("handshake")
         if len(self.tenants) > 1:
             caps.add("tenants")
+        if self.callbacks:
+            caps.add("status-callbacks")
         return frozenset(caps)
+
+    @property
+    def business_ids(self) -> frozenset[str]:
+        """Every id of every tenant's business side (numbers, Pages, IG accounts, WABAs)."""
+        return frozenset(
+            getattr(t, key) for t in self.tenants.values() for key in TENANT_KEYS if getattr(t, key)
+        )
 
     def tenant(self, name: str = "primary") -> TenantIds:
         """The tenant called ``name``; a clear error lists the configured ones."""
@@ -171,10 +189,15 @@ def from_mapping(
     endpoints = {str(k): str(v) for k, v in table(raw, "endpoints", p).items()}
     for key in sorted(set(endpoints) - {"health", "ready", "metrics", "admin"}):
         p.append(f"[endpoints] unknown {key!r}; use health, ready, metrics, admin")
-    settle = raw.get("settle_seconds", 0.3)
-    if not isinstance(settle, int | float) or settle < 0:
-        p.append(f"settle_seconds = {settle!r} must be a number >= 0")
-        settle = 0.3
+    settle = _seconds(raw, "settle_seconds", 0.3, p)
+    quiet = _seconds(raw, "quiet_seconds", 0.75, p)
+    drain = _seconds(raw, "drain_seconds", 2.0, p)
+    callbacks = raw.get("callbacks", True)
+    if not isinstance(callbacks, bool):
+        p.append(f"callbacks = {callbacks!r} must be true or false (status webhooks sent back)")
+        callbacks = True
+    if "status-callbacks" in caps and callbacks is False:
+        p.append('capabilities lists "status-callbacks" but callbacks = false')
     config = TargetConfig(
         name=name or "?",
         source=source,
@@ -193,11 +216,22 @@ def from_mapping(
         preflight=preflight_spec(raw, p),
         backup=backup_spec(raw, p),
         extra_capabilities=frozenset(c for c in caps if c in CAPABILITIES),
-        settle_seconds=float(settle),
+        settle_seconds=settle,
+        quiet_seconds=quiet,
+        drain_seconds=drain,
+        callbacks=callbacks,
     )
     if p:
         raise TargetFileError(source, p)
     return config
+
+
+def _seconds(raw: Mapping[str, Any], key: str, default: float, p: list[str]) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        p.append(f"{key} = {value!r} must be a number of seconds >= 0")
+        return default
+    return float(value)
 
 
 def _secret(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulator.graph.recorder import RecordedCall
+from steps.traffic import Ledger
 
 # Graph fault phrase (steps.vocabulary.GRAPH_FAULT) -> catalogue error code (payloads/graph-errors.json)
 FAULT_CODES: dict[str, str] = {
@@ -28,6 +29,7 @@ class FakeGraph:
         self.base_url = base_url.rstrip("/")
         self.version = version
         self._mark = 0
+        self.ledger = Ledger(app)
 
     @property
     def url_with_version(self) -> str:
@@ -40,10 +42,14 @@ class FakeGraph:
         return self.app.asgi
 
     def mark(self) -> None:
-        """Start a scenario: later queries only see calls made after this point."""
+        """Start a scenario: later :meth:`calls` queries only see calls made after this point.
+
+        Faults are not cleared here: each is scoped to the users of the scenario that injected
+        it (:meth:`fail`), so it can neither leak into another scenario nor vanish before that
+        scenario's own late retries.
+        """
         calls = list(self.app.recorder)
         self._mark = calls[-1].seq if calls else 0
-        self.app.faults.clear()
 
     def calls(self, **criteria: Any) -> list[RecordedCall]:
         """Calls since the mark matching ``criteria`` (simulator.graph.recorder.CRITERIA)."""
@@ -57,13 +63,27 @@ class FakeGraph:
         """Sends since the mark the fake accepted (2xx)."""
         return [c for c in self.sends(**criteria) if c.status is not None and c.status < 300]
 
-    def fail(self, fault: str, *, times: int | None, channel: str | None = None) -> None:
-        """Answer the next ``times`` sends (None: every send) with the Graph error ``fault``."""
-        criteria: dict[str, Any] = {"kind": "send"}
-        if channel:
-            criteria["channel"] = channel
-        self.app.faults.error(FAULT_CODES[fault], times=times, **criteria)
+    def fail(
+        self,
+        fault: str,
+        *,
+        times: int | None,
+        users: set[str],
+        retry_after: int | None = None,
+    ) -> str:
+        """Answer the next ``times`` sends to ``users`` (None: every send) with Graph error
+        ``fault``; returns the fault's id. ``users`` is the scenario's live set: ids claimed
+        after this call are covered too."""
+        options: dict[str, Any] = {"kind": "send", "recipient": users}
+        if retry_after is not None:
+            options["retry_after"] = retry_after
+        return self.app.faults.error(FAULT_CODES[fault], times=times, **options).id
 
-    def fail_http(self, status: int, *, times: int | None) -> None:
-        """Answer the next ``times`` sends with a bare HTML 5xx (a proxy in front of Graph)."""
-        self.app.faults.http(status, times=times, kind="send")
+    def fail_http(self, status: int, *, times: int | None, users: set[str]) -> str:
+        """Answer the next ``times`` sends to ``users`` with a bare HTML 5xx (a proxy)."""
+        return self.app.faults.http(status, times=times, kind="send", recipient=users).id
+
+    def recover(self, fault_ids: list[str]) -> None:
+        """Remove these faults (a scenario's own): later sends are answered normally."""
+        for fault_id in fault_ids:
+            self.app.faults.remove(fault_id)

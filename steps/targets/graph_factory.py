@@ -24,27 +24,20 @@ def grants(config: TargetConfig) -> list[TokenGrant]:
     return out
 
 
-def callback_path(config: TargetConfig) -> str | None:
-    """The webhook path with ``{channel}`` in place of wa / ig / msg, None if they differ."""
-    template = config.webhooks["wa"].replace("/wa", "/{channel}")
-    same = all(template.replace("{channel}", ch) == config.webhooks[ch] for ch in config.webhooks)
-    return template if same and "{channel}" in template else None
-
-
 def make_graph(config: TargetConfig, *, callback_to: Any = None) -> Any:
     """A fresh fake Graph API app (simulator.graph.create_graph_app) for ``config``.
 
-    ``callback_to`` is the gateway's ASGI app (in-process) or base URL (real process): status
-    webhooks (sent / delivered / read) go back there, signed with the target's app secret, so
-    the closed loop of T2.06 runs in every scenario.
+    ``callback_to`` is the gateway's ASGI app (in-process) or base URL (real process): unless
+    the target switches them off (``callbacks = false``), status and receipt webhooks go back
+    to the webhook URLs the target declares for each channel, signed with its app secret, so
+    the closed loop runs in every scenario whatever the routes are called.
     """
     from simulator.graph import create_graph_app
 
-    path = callback_path(config)
     callbacks = CallbackSettings()
-    if callback_to is not None and path is not None:
-        if isinstance(callback_to, str) and path.startswith("http"):
-            callback_to, path = path, ""
-        callbacks = CallbackSettings(to=callback_to, secret=config.app_secret, path=path)
+    if callback_to is not None and config.callbacks:
+        callbacks = CallbackSettings(
+            to=callback_to, secret=config.app_secret, paths=dict(config.webhooks)
+        )
     graph_config = GraphConfig(grants=grants(config), strict=True, seed=7, callbacks=callbacks)
     return create_graph_app(graph_config)

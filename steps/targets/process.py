@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
 from simulator.delivery import Deliverer
@@ -71,6 +73,10 @@ class ProcessTarget(Target):
         if self._gateway is not None:
             self._gateway.stop()
         self._spawn()
+
+    def output_path(self) -> Path | None:
+        """The started gateway's stdout / stderr file."""
+        return self._gateway.output if self._gateway is not None else None
 
     def process_output(self) -> str:
         """The gateway process's stdout/stderr tail (startup warnings land here too)."""

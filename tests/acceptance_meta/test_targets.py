@@ -34,9 +34,23 @@ def test_a_minimal_file_reads_secrets_from_the_named_env_var(tmp_path: Path) -> 
     config = load(write(tmp_path, MINIMAL), env={"STAGING_META_APP_SECRET": "5ec7e7"})
     assert config.app_secret == "5ec7e7"
     assert config.webhooks["ig"] == "/webhook/meta-ig"
-    # nothing optional named: no restart, no metrics, no logs, no handshake (no verify token)
-    assert config.capabilities == frozenset()
+    # nothing optional named: no restart, no metrics, no logs, no handshake (no verify token);
+    # the closed loop is on unless the file switches it off
+    assert config.capabilities == frozenset({"status-callbacks"})
     assert config.tenant("primary").phone_number_id == "106540352242922"
+
+
+def test_callbacks_can_be_switched_off_and_bad_timings_are_named(tmp_path: Path) -> None:
+    off = load(
+        write(tmp_path, "callbacks = false\n" + MINIMAL), env={"STAGING_META_APP_SECRET": "x"}
+    )
+    assert "status-callbacks" not in off.capabilities
+    bad = 'callbacks = "yes"\nquiet_seconds = -1\n' + MINIMAL
+    with pytest.raises(TargetFileError) as caught:
+        load(write(tmp_path, bad), env={"STAGING_META_APP_SECRET": "x"})
+    text = str(caught.value)
+    assert "callbacks = 'yes' must be true or false" in text
+    assert "quiet_seconds = -1 must be a number of seconds >= 0" in text
 
 
 def test_every_problem_is_listed_with_file_and_key(tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ def test_run_facts_counts_and_only_scenarios(
     result, _, doc = suite
     result.assert_outcomes(passed=5, failed=2, skipped=2, errors=1)
     assert doc["format"] == "metasim-results/1"
-    assert set(doc) == {"format", "run", "counts", "scenarios", "contract"}
+    assert set(doc) == {"format", "run", "counts", "scenarios", "contract", "traffic"}
     run = doc["run"]
     assert set(run) == {
         "target", "started_at", "finished_at", "duration_s", "versions", "exit_status", "command", "extra",
