@@ -177,8 +177,22 @@ def _audit(config: pytest.Config, tgt: Target) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     # a scenario failed by late traffic fails the run, whatever pytest counted during it
-    if getattr(session.config, "_metasim_late", None) and session.exitstatus == 0:
+    late = getattr(session.config, "_metasim_late", None)
+    if not late:
+        return
+    if session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    # and the closing line counts it failed ("170 passed, 3 failed"), as CI tools read it
+    terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is None:
+        return
+    for report in list(terminal.stats.get("passed", [])):
+        found = late.get(report.nodeid)
+        if found is not None and report.when == "call":
+            terminal.stats["passed"].remove(report)
+            report.outcome = "failed"
+            report.longrepr = found.text
+            terminal.stats.setdefault("failed", []).append(report)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

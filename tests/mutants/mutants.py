@@ -1,4 +1,4 @@
-"""Eight mutant gateways: the reference with ONE known bug each (META-CONTRACT §l), by patching."""
+"""Nine mutant gateways: the reference with ONE known bug each (META-CONTRACT §l), by patching."""
 
 from __future__ import annotations
 
@@ -163,6 +163,23 @@ def _retry_permanent_errors() -> None:
     worker.classify = classify
 
 
+def _retry_permanent_errors_late() -> None:
+    # n8n's "Retry On Fail" (1 s wait): a permanent error is retried once, after the scenario
+    # that checked it had already passed; only the late-traffic audit can see it
+    from gateway.outbound import worker
+    from gateway.outbound.errors import Verdict
+
+    original = worker.classify
+
+    def classify(status: int, body: Any, attempts: int) -> Verdict:
+        verdict = original(status, body, attempts)
+        if verdict.retryable or attempts > 1:
+            return verdict
+        return Verdict(True, verdict.reason, 1.2)
+
+    worker.classify = classify
+
+
 MUTANTS: dict[str, Mutant] = {
     m.name: m
     for m in (
@@ -213,6 +230,12 @@ MUTANTS: dict[str, Mutant] = {
             "a permanent Graph error is retried",
             _retry_permanent_errors,
             ("T9.04", "T13.03"),
+        ),
+        Mutant(
+            "retry_permanent_errors_late",
+            "a permanent Graph error is retried once, 1.2 s later",
+            _retry_permanent_errors_late,
+            ("T13.03",),
         ),
     )
 }
