@@ -225,7 +225,9 @@ def world(request: pytest.FixtureRequest, target: Target) -> World:
         evidence.on_failure(lambda: target.raw_log_text().splitlines())
     # seeded per scenario: reproducible payloads, ids never shared between two scenarios
     seed = zlib.crc32(request.node.nodeid.encode("utf-8"))
-    traffic = target.graph.ledger.begin(request.node.nodeid, request.node.name)
+    titles = request.config.__dict__.get("_metasim_titles", {})
+    title = titles.get(request.node.nodeid, (request.node.name, {}))[0]
+    traffic = target.graph.ledger.begin(request.node.nodeid, title)
     world = World(target=target, ctx=BuildContext.seeded(seed), traffic=traffic)
     # on failure: the gateway's own output of this scenario's time, and its traffic
     evidence.on_failure(target.output_since_mark)

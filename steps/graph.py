@@ -72,7 +72,8 @@ def exactly(world: World, count: int) -> None:
     if count and not seen:
         raise AssertionError(nothing_seen(world, f"{count} repl{'y' if count == 1 else 'ies'}"))
     assert len(seen) == count, (
-        f"expected {count} sends to this scenario's users, saw {len(seen)}: "
+        f"expected {count} send{'' if count == 1 else 's'} to this scenario's users, "
+        f"saw {len(seen)}: "
         f"{describe_calls(seen)}{_loops(world)}"
     )
 
@@ -136,6 +137,8 @@ def one_reply_each(world: World) -> None:
     """One send per user message of the sample (all entries, changes, messages), none twice."""
     messages = inbound(world.require_payload())
     seen = replies(world, len(messages), "every message of the sample gets exactly one reply")
+    if messages and not seen:
+        raise AssertionError(nothing_seen(world, f"one reply to each of {len(messages)} messages"))
     want = Counter(m.sender for m in messages)
     got = Counter(c.recipient for c in seen)
     assert got == want, (

@@ -65,7 +65,7 @@ class Loop:
 
     def describe(self) -> str:
         """``reply loop with user U: reply #3 ... -> read webhook ... -> reply #5 ...``."""
-        return f"reply loop with user {self.user}: " + " -> ".join(self.chain)
+        return f"reply loop with user {self.user}: " + ", then ".join(self.chain)
 
 
 @dataclass
@@ -285,7 +285,7 @@ def _describe_send(sighting: Sighting, noun: str) -> str:
     call = sighting.call
     text = _text(call.body)
     shown = f" {text!r}" if text is not None else ""
-    return f"{noun} #{call.seq} to {call.recipient} {call.type or ''}{shown} -> {call.status}"
+    return f"{noun} #{call.seq} to {call.recipient} {call.type or ''}{shown} answered {call.status}"
 
 
 def _text(body: Any) -> str | None:

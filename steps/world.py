@@ -76,6 +76,10 @@ class World:
 
     def build_tenant(self, name: str) -> Tenant:
         """The simulator Tenant carrying the target's ids for tenant ``name``."""
+        if name not in self.target.config.tenants:
+            from reports import evidence
+
+            evidence.not_applicable(f"{self.target.name} declares no {name!r} tenant")
         ids = self.target.config.tenant(name)
         return Tenant(
             waba_id=ids.waba_id,

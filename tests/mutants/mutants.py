@@ -1,4 +1,4 @@
-"""Nine mutant gateways: the reference with ONE known bug each (META-CONTRACT §l), by patching."""
+"""Ten mutant gateways: the reference with ONE known bug each (META-CONTRACT §l), by patching."""
 
 from __future__ import annotations
 
@@ -180,6 +180,29 @@ def _retry_permanent_errors_late() -> None:
     worker.classify = classify
 
 
+def _receipts_answered() -> None:
+    # Instagram / Messenger read and delivery receipts answered like messages: with the fake's
+    # receipts on, every reply earns a receipt that earns a reply (a reply loop)
+    from gateway.parsers import base, messaging
+
+    original = messaging.event
+
+    def event(ev: Any, entry: dict[str, Any], where: str, meta: Any) -> Any:
+        update = original(ev, entry, where, meta)
+        if update.kind not in messaging.RECEIPTS:
+            return update
+        raw = base.as_dict(ev)
+        sender = base.id_of(raw.get("sender"))
+        stamp = raw.get("timestamp", entry.get("time")) or 1767225600000
+        env = base.envelope(
+            meta, msg_id=f"{update.kind}:{sender}:{stamp}", sender=sender, timestamp=stamp,
+            type_="text", text="", raw_meta=raw, tenant_id=update.tenant_id,
+        )  # fmt: skip
+        return base.Update("message", where, raw, env, True, update.tenant_id)
+
+    messaging.event = event
+
+
 MUTANTS: dict[str, Mutant] = {
     m.name: m
     for m in (
@@ -236,6 +259,12 @@ MUTANTS: dict[str, Mutant] = {
             "a permanent Graph error is retried once, 1.2 s later",
             _retry_permanent_errors_late,
             ("T13.03",),
+        ),
+        Mutant(
+            "receipts_answered",
+            "Instagram and Messenger read / delivery receipts are answered",
+            _receipts_answered,
+            ("T2.16", "T2.07"),
         ),
     )
 }

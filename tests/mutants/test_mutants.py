@@ -84,3 +84,21 @@ def test_the_unmutated_reference_passes_the_same_selection(tmp_path: Path) -> No
     failed = sorted(i for i, results in outcomes.items() if "failed" in results)
     assert not failed, f"the reference itself fails {failed}"
     assert set(ids) <= set(outcomes), f"ids with no scenario: {set(ids) - set(outcomes)}"
+
+
+@pytest.mark.slow
+def test_a_gateway_answering_receipts_is_named_a_reply_loop_in_its_own_scenario(
+    tmp_path: Path,
+) -> None:
+    # T2.07 answers an Instagram text; the fake sends a read receipt back; the mutant answers it
+    junit = tmp_path / "junit.xml"
+    outcomes = run_suite(mutant_target(tmp_path, "receipts_answered"), ("T2.07",), junit)
+    assert outcomes.get("T2.07") == ["failed"], outcomes
+    failures = [
+        (case.get("name") or "", (case.find("failure").text or ""))  # type: ignore[union-attr]
+        for case in ET.parse(junit).getroot().iter("testcase")
+        if case.find("failure") is not None
+    ]
+    texts = [text for name, text in failures if "instagram_text_message" in name]
+    assert texts and "reply loop with user" in texts[0], failures
+    assert "read webhook for" in texts[0], texts[0]
