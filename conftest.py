@@ -22,6 +22,7 @@ FEATURES = Path(__file__).resolve().parent / "features"
 TAG = re.compile(r"@([^\s@#]+)")
 TEST_ID = re.compile(r"^T\d+\.\d+$")
 CAPABILITY_PREFIX = "needs-"
+CHANNEL_TAGS = frozenset({"wa", "ig", "msg"})
 NOT_APPLICABLE = "not applicable: "
 
 # The step library: one module per domain, loaded for every test session (pytest-bdd finds
@@ -69,11 +70,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _target_config(config: pytest.Config) -> TargetConfig:
-    from steps.targets import resolve
+    from steps.targets import TargetFileError, resolve
 
     cached = getattr(config, "_metasim_target_config", None)
     if cached is None:
-        cached = resolve(config.getoption("--target"))
+        try:
+            cached = resolve(config.getoption("--target"))
+        except TargetFileError as exc:  # the problems, not a 60-line INTERNALERROR traceback
+            raise pytest.UsageError(str(exc)) from None
         config._metasim_target_config = cached  # type: ignore[attr-defined]  # a per-run cache
     return cached
 
@@ -84,11 +88,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     scenario_items = [i for i in items if FEATURES in Path(str(i.fspath)).parents]
     if not scenario_items:
         return
+    # the baseline first, then the scenarios grouped by the settings they need: a real engine
+    # restarts once per group instead of once per change (a stable sort keeps feature order)
+    others = [i for i in items if FEATURES not in Path(str(i.fspath)).parents]
+    keys = {i.nodeid: settings_key(i) for i in scenario_items}
+    scenario_items.sort(key=lambda i: (keys[i.nodeid] != "", keys[i.nodeid]))
+    items[:] = others + scenario_items
     target = _target_config(config)
+    channels = set(target.channels)
     for item in scenario_items:
         # the backlog test ids as a user property: JUnit XML carries it to QA's tracker
         ids = sorted({m.name for m in item.iter_markers() if TEST_ID.match(m.name)})
         item.user_properties.append(("test_ids", ",".join(ids)))
+        # an Examples row or scenario tagged with a channel the target does not serve
+        unserved = sorted({m.name for m in item.iter_markers()} & (CHANNEL_TAGS - channels))
+        if unserved:
+            reason = f"{NOT_APPLICABLE}{target.name} serves no {unserved[0]} webhook"
+            item.add_marker(pytest.mark.not_applicable(reason))
+            item.add_marker(pytest.mark.skip(reason=reason))
+            item.user_properties.append(("not_applicable", reason))
+            continue
         for mark in item.iter_markers():
             if not mark.name.startswith(CAPABILITY_PREFIX):
                 continue
@@ -115,7 +134,24 @@ def pytest_runtest_makereport(
 
 # Phrases that set the gateway's settings themselves: a scenario using one does not need the
 # baseline restored first (that would cost a restart per Examples row of the same mode).
-CONFIGURING = ("the gateway runs with", "the gateway is started with")
+CONFIGURING = ("the gateway runs with", "the gateway is started with", "the gateway runs without")
+
+
+def settings_key(item: pytest.Item) -> str:
+    """What a scenario sets the gateway to ("" for the baseline): its configuring steps' text."""
+    from reports.collect import scenario_template
+
+    template = scenario_template(item)
+    if template is None:
+        return ""
+    callspec = getattr(item, "callspec", None)
+    row = callspec.params.get("_pytest_bdd_example", {}) if callspec else {}
+    parts = []
+    for step in template.render(row).steps:
+        if step.name.startswith(CONFIGURING):
+            table = step.datatable.raw() if step.datatable is not None else []
+            parts.append(f"{step.name} {table}")
+    return " | ".join(parts)
 
 
 def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
@@ -142,7 +178,8 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
         yield tgt
         _audit(request.config, tgt)
     finally:
-        tgt.close()
+        report = request.config.getoption("metasim_report", None)
+        tgt.close(keep_output_in=Path(report) if report else None)
         loop.close()
 
 

@@ -20,7 +20,7 @@ Feature: T9 outbox retries and dead-letter queue
     Then the fake Graph API accepts exactly 1 reply
     And the retry waits at least the Retry-After delay
 
-  @T9.03 @P1-06 @wa
+  @T9.03 @P1-06 @needs-dead-letters @wa
   Scenario: A reply still refused after the maximum attempts is dead-lettered
     Given the fake Graph API fails every send with temporary outage
     And a "wa.text" sample
@@ -28,7 +28,7 @@ Feature: T9 outbox retries and dead-letter queue
     Then the fake Graph API sees 3 send attempts
     And the reply is dead-lettered
 
-  @T9.04 @P1-06
+  @T9.04 @P1-06 @needs-dead-letters
   Scenario Outline: A <fault> from Graph is not retried and goes straight to the dead-letter queue
     Given the fake Graph API fails every send with <fault>
     And a "<event>" sample
@@ -47,7 +47,7 @@ Feature: T9 outbox retries and dead-letter queue
       | fault         | event    |
       | expired token | msg.text |
 
-  @T9.05 @P1-06 @needs-restart @wa
+  @T9.05 @P1-06 @needs-restart @needs-dead-letters @wa
   Scenario: The scheduled DLQ handler replays a dead-lettered reply once Graph recovers
     Given the gateway runs with settings:
       | name     | value       |

@@ -28,6 +28,7 @@ ARTIFACTS = (
     ("allure-results", "Allure results"),
     ("allure-report/index.html", "Allure report"),
     ("coverage/index.html", "code coverage (HTML)"),
+    ("gateway-output.log", "the started gateway's output"),
 )
 NO_CHANNEL = "none"
 

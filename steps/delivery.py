@@ -18,6 +18,7 @@ from steps.world import World
 
 def _build(world: World, event: str, overrides: dict[str, object] | None = None) -> None:
     entry = catalogue.get(event)  # an unknown name lists the closest catalogue names
+    world.target.require_channel(entry.channel)
     world.ctx.tenant = world.build_tenant(world.tenant)
     world.event, world.channel = event, entry.channel
     world.payload = catalogue.build(event, world.ctx, dialect=world.dialect, overrides=overrides)

@@ -162,7 +162,7 @@ def accepted(world: World) -> None:
 def sent_as_tenant(world: World, tenant: str) -> None:
     """The reply goes to that tenant's number / Page / IG account path, accepted with its token."""
     call = the_reply(world)
-    ids = world.target.config.tenant(TENANT(tenant))
+    ids = world.tenant_ids(TENANT(tenant))
     allowed = {ids.phone_number_id, ids.page_id, ids.ig_account_id}
     assert call.tenant in allowed, f"reply sent for {call.tenant!r}, expected one of {allowed}"
     assert call.status == 200, f"fake Graph API refused the token: {call.status} {call.response}"

@@ -49,7 +49,7 @@ def rejected(world: World) -> None:
 @then(parsers.parse("the gateway logs a startup warning about the signature mode"))
 def startup_warning(world: World) -> None:
     """A WARNING line naming META_SIGNATURE_REQUIRED was logged when the gateway started."""
-    lines = world.target.log_lines()
+    lines = world.target.startup_log_lines()
     hits = [ln for ln in lines if _is_signature_warning(ln)]
     assert hits, f"no WARNING line mentions {MODE_VAR}; {len(lines)} lines read since start"
 
@@ -57,7 +57,7 @@ def startup_warning(world: World) -> None:
 @then("the gateway logs no startup warning about the signature mode")
 def no_startup_warning(world: World) -> None:
     """No WARNING line about META_SIGNATURE_REQUIRED was logged at start."""
-    hits = [ln for ln in world.target.log_lines() if _is_signature_warning(ln)]
+    hits = [ln for ln in world.target.startup_log_lines() if _is_signature_warning(ln)]
     assert not hits, f"unexpected signature-mode warning: {hits[0]}"
 
 

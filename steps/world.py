@@ -9,6 +9,7 @@ from simulator.context import BuildContext, Tenant
 from simulator.delivery import DeliveryRecord, HandshakeResult
 from steps.samples import inbound, users
 from steps.targets.base import Target
+from steps.targets.config import TenantIds
 from steps.traffic import ScenarioTraffic
 
 
@@ -74,13 +75,17 @@ class World:
             raise AssertionError('no sample was built yet: start with Given a "<event>" sample')
         return self.payload
 
-    def build_tenant(self, name: str) -> Tenant:
-        """The simulator Tenant carrying the target's ids for tenant ``name``."""
+    def tenant_ids(self, name: str) -> TenantIds:
+        """The target's ids for tenant ``name``; not applicable if the target declares none."""
         if name not in self.target.config.tenants:
             from reports import evidence
 
             evidence.not_applicable(f"{self.target.name} declares no {name!r} tenant")
-        ids = self.target.config.tenant(name)
+        return self.target.config.tenant(name)
+
+    def build_tenant(self, name: str) -> Tenant:
+        """The simulator Tenant carrying the target's ids for tenant ``name``."""
+        ids = self.tenant_ids(name)
         return Tenant(
             waba_id=ids.waba_id,
             phone_number_id=ids.phone_number_id,

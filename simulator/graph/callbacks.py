@@ -250,6 +250,8 @@ class Callbacks:
         mute = self.settings.mute
         if mute is not None and mute(user):
             return
+        if self.settings.paths and channel not in self.settings.paths:
+            return  # the gateway declares no webhook for this channel
         deliverer, path = self._deliverer(channel)
         for _ in range(1 + self.settings.duplicates):
             record = await deliverer.deliver(payload, path=path, channel=channel)

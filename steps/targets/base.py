@@ -25,6 +25,7 @@ from steps.targets.fake_graph import FakeGraph
 from steps.targets.logfile import log_size, parse_lines, read_since
 
 Overrides = Mapping[str, str | None]
+OUTPUT_FILE = "gateway-output.log"  # the started gateway's stdout / stderr, kept by the report
 # One attempt only: a scenario asserts on the gateway's first answer; Meta's retries are
 # exercised explicitly (redeliver steps), never implicitly by the harness.
 NO_RETRY = RetryPolicy(delays=(), max_retries=0)
@@ -69,6 +70,8 @@ class Target(ABC):
             "python": sys.executable,
             "root": str(Path(__file__).resolve().parents[2]),
             "graph_version": self.config.graph_version,
+            # so a ready probe or the gateway's env can name it without writing it in the file
+            "verify_token": self.config.verify_token,
         }
         graph = getattr(self, "graph", None)
         if graph is not None:  # the gateway's base URL is needed before the fake exists
@@ -107,6 +110,7 @@ class Target(ABC):
         # log reads after a restart start at the new process's first line (startup warnings)
         if "logs" in self.capabilities:
             self.mark_logs()
+            self._startup_offset = self._log_offset
         self._restart()
         self.down = False
 
@@ -169,15 +173,26 @@ class Target(ABC):
                 env[key] = expand(value, values)
         return env
 
-    def close(self) -> None:
-        """Stop and remove the work directory."""
+    def close(self, keep_output_in: Path | None = None) -> None:
+        """Stop, keep the gateway's output in ``keep_output_in`` (if given), remove the rest."""
         self.stop()
+        output = self.output_path()
+        if keep_output_in is not None and output is not None and output.exists():
+            keep_output_in.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(output, keep_output_in / OUTPUT_FILE)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     # -- webhooks -------------------------------------------------------------------------
     def webhook_path(self, channel: str) -> str:
-        """The webhook path (or full URL) for ``channel``."""
+        """The webhook path (or full URL) for ``channel``; not applicable if it serves none."""
+        self.require_channel(channel)
         return self.config.webhooks[channel]
+
+    def require_channel(self, channel: str) -> None:
+        """Stop the scenario as not applicable unless the target serves ``channel``."""
+        if channel not in self.config.webhooks:
+            served = ", ".join(self.config.channels)
+            evidence.not_applicable(f"{self.name} serves no {channel} webhook (it serves {served})")
 
     def deliver(
         self,
@@ -306,6 +321,12 @@ class Target(ABC):
         """JSON log lines written since the last mark (a non-JSON line is kept, flagged)."""
         self.require("logs")
         return parse_lines(read_since(self.log_path(), self._log_offset))
+
+    def startup_log_lines(self) -> list[dict[str, Any]]:
+        """JSON log lines since the gateway last started (a scenario that needs the settings
+        already in force does not restart it, so its startup lines came before its mark)."""
+        self.require("logs")
+        return parse_lines(read_since(self.log_path(), getattr(self, "_startup_offset", 0)))
 
     def raw_log_text(self) -> str:
         """The log file's text since the mark (secret scans read this, not parsed lines)."""

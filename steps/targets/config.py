@@ -25,6 +25,7 @@ CAPABILITIES = (
     "preflight",
     "backup",
     "status-callbacks",
+    "dead-letters",
     "tenants",
     "inprocess",
 )
@@ -107,6 +108,8 @@ class TargetConfig:
         caps.update(k for k in ("health", "ready", "metrics") if k in self.endpoints)
         if "admin" in self.endpoints and self.admin_token:
             caps.add("admin")
+        if "admin" in caps or "metrics" in caps:
+            caps.add("dead-letters")  # the dead-letter queue is seen through one of them
         if self.log_file:
             caps.add("logs")
         if self.start is not None:
@@ -122,6 +125,11 @@ class TargetConfig:
         if self.callbacks:
             caps.add("status-callbacks")
         return frozenset(caps)
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The channels the gateway serves (those with a webhook), in wa, ig, msg order."""
+        return tuple(ch for ch in CHANNELS if ch in self.webhooks)
 
     @property
     def business_ids(self) -> frozenset[str]:
@@ -165,9 +173,12 @@ def from_mapping(
     if base_url and not base_url.startswith(("http://", "https://")):
         p.append(f"base_url = {base_url!r} must start with http:// or https://")
     webhooks = table(raw, "webhooks", p)
+    # a gateway declares the channels it serves; scenarios of the others are not applicable
+    if not any(ch in webhooks for ch in CHANNELS):
+        p.append('[webhooks] needs at least one channel: wa, ig or msg = "/webhook/..." or a URL')
     for ch in CHANNELS:
-        if not isinstance(webhooks.get(ch), str):
-            p.append(f'[webhooks] {ch} is required: a path like "/webhook/{ch}" or a full URL')
+        if ch in webhooks and not isinstance(webhooks[ch], str):
+            p.append(f'[webhooks] {ch} must be a path like "/webhook/{ch}" or a full URL')
     for key in sorted(set(webhooks) - set(CHANNELS)):
         p.append(f"[webhooks] unknown channel {key!r}; use wa, ig, msg")
     secrets = table(raw, "secrets", p)

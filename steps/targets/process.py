@@ -11,6 +11,7 @@ from steps.targets.base import NO_RETRY, Target
 from steps.targets.config import expand
 from steps.targets.fake_graph import FakeGraph
 from steps.targets.graph_factory import make_graph
+from steps.targets.ready import probe
 from steps.targets.servers import GatewayProcess, ServerThread
 from tests.support.net import free_port
 
@@ -46,14 +47,17 @@ class ProcessTarget(Target):
         spec = self.config.start
         if spec is None:
             return  # an already running gateway: the harness only talks to it
+        values = self.placeholders()
         self._gateway = GatewayProcess(
-            [expand(part, self.placeholders()) for part in spec.command],
+            [expand(part, values) for part in spec.command],
             self.env(),
-            expand(spec.cwd, self.placeholders()),
+            expand(spec.cwd, values),
             self.workdir / "gateway.out",
             inherit_env=spec.inherit_env,
+            stop_grace=spec.stop_grace,
         )
-        self._gateway.start(self.base_url + spec.ready_path, spec.timeout)
+        ready, described = probe(self.config, spec.ready, self.base_url, values)
+        self._gateway.start(ready, spec.timeout, described)
 
     def _open_clients(self) -> None:
         async def open_() -> None:

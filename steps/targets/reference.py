@@ -94,7 +94,7 @@ def description(name: str = "reference") -> dict[str, Any]:
             "command": ["{python}", "-m", "gateway.cli", "serve"],
             "cwd": str(ROOT),
             "env": gateway_env(),
-            "ready_path": "/health",
+            "ready": {"kind": "http", "path": "/health"},
             "timeout": 30,
         },
         "preflight": {"command": ["{python}", "-m", "gateway.cli", "preflight"]},

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +49,11 @@ class GatewayStartError(RuntimeError):
 
 
 class GatewayProcess:
-    """A gateway started from a target file's ``[start]`` command, output kept in a file."""
+    """A gateway started from a target file's ``[start]`` command, output kept in a file.
+
+    It runs in a process group of its own, so stopping it also stops what it started (n8n's
+    task runner, a worker child) instead of orphaning them.
+    """
 
     def __init__(
         self,
@@ -57,18 +63,25 @@ class GatewayProcess:
         output: Path,
         *,
         inherit_env: bool = True,
+        stop_grace: float = 10.0,
     ) -> None:
         self.command = list(command)
         self.env = {**(os.environ if inherit_env else {}), **env}
         self.cwd = cwd
         self.output = output
+        self.stop_grace = stop_grace
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, ready_url: str, timeout: float) -> None:
-        """Spawn and poll ``ready_url`` until it answers 200 (or the process dies)."""
+    def start(self, ready: Callable[[], bool], timeout: float, probe: str) -> None:
+        """Spawn and call ``ready`` until it says yes (or the process dies, or ``timeout``)."""
         handle = self.output.open("ab")
         self.proc = subprocess.Popen(
-            self.command, env=self.env, cwd=self.cwd, stdout=handle, stderr=subprocess.STDOUT
+            self.command,
+            env=self.env,
+            cwd=self.cwd,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         handle.close()
         deadline = time.monotonic() + timeout
@@ -79,15 +92,13 @@ class GatewayProcess:
                     + self.tail()
                 )
             try:
-                if httpx.get(ready_url, timeout=0.5).status_code == 200:
+                if ready():
                     return
-            except httpx.HTTPError:
+            except (httpx.HTTPError, OSError):
                 pass
             time.sleep(0.05)
         self.stop()
-        raise GatewayStartError(
-            f"gateway not ready at {ready_url} after {timeout} s\n" + self.tail()
-        )
+        raise GatewayStartError(f"gateway not ready after {timeout} s ({probe})\n" + self.tail())
 
     def tail(self, lines: int = 30) -> str:
         """The last lines of the process output."""
@@ -96,12 +107,20 @@ class GatewayProcess:
         return "\n".join(self.output.read_text("utf-8", "replace").splitlines()[-lines:])
 
     def stop(self) -> None:
-        """SIGTERM, then SIGKILL after 5 s."""
-        if self.proc is None or self.proc.poll() is not None:
+        """SIGTERM to the process group, SIGKILL to it after ``stop_grace`` seconds."""
+        proc = self.proc
+        if proc is None or proc.poll() is not None:
             return
-        self.proc.terminate()
+        self._signal(signal.SIGTERM)
         try:
-            self.proc.wait(5)
+            proc.wait(self.stop_grace)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
+            self._signal(signal.SIGKILL)
+            proc.wait(5)
+        # the leader is gone; anything it left in its group goes too
+        self._signal(signal.SIGKILL)
+
+    def _signal(self, sig: signal.Signals) -> None:
+        assert self.proc is not None
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, sig)

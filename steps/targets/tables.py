@@ -25,7 +25,16 @@ def string(
 TABLE_KEYS = {
     "graph": {"host", "port", "version"},
     "logs": {"file"},
-    "start": {"command", "env", "cwd", "ready_path", "timeout", "inherit_env"},
+    "start": {
+        "command",
+        "env",
+        "cwd",
+        "ready_path",
+        "ready",
+        "timeout",
+        "inherit_env",
+        "stop_grace",
+    },
     "preflight": {"command"},
     "backup": {"command", "dir", "name"},
 }
