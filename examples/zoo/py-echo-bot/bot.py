@@ -32,9 +32,17 @@ ENV = os.environ
 APP_SECRET = ENV.get("META_APP_SECRET", "").encode()
 VERIFY_TOKEN = ENV.get("META_VERIFY_TOKEN", "")
 SIGNATURE_MODE = ENV.get("META_SIGNATURE_REQUIRED", "warn")
-SEND_URL = {"wa": ENV.get("WA_SEND_URL"), "ig": ENV.get("IG_SEND_URL"), "msg": ENV.get("MSG_SEND_URL")}
+SEND_URL = {
+    "wa": ENV.get("WA_SEND_URL"),
+    "ig": ENV.get("IG_SEND_URL"),
+    "msg": ENV.get("MSG_SEND_URL"),
+}
 # the one business this bot answers for, per channel
-OWN_ID = {"wa": ENV.get("PHONE_NUMBER_ID"), "ig": ENV.get("IG_ACCOUNT_ID"), "msg": ENV.get("PAGE_ID")}
+OWN_ID = {
+    "wa": ENV.get("PHONE_NUMBER_ID"),
+    "ig": ENV.get("IG_ACCOUNT_ID"),
+    "msg": ENV.get("PAGE_ID"),
+}
 TOKEN = ENV.get("GRAPH_TOKEN", "")
 MAX_ATTEMPTS = int(ENV.get("SEND_MAX_ATTEMPTS", "3"))
 MAX_BODY = 3_000_000  # Meta's documented webhook body limit
@@ -49,7 +57,9 @@ WA_TEXT = {
     "audio": lambda m: None,
     "sticker": lambda m: None,
     "location": lambda m: m["location"].get("name"),
-    "interactive": lambda m: (m["interactive"].get("button_reply") or m["interactive"].get("list_reply") or {}).get("title"),
+    "interactive": lambda m: (
+        m["interactive"].get("button_reply") or m["interactive"].get("list_reply") or {}
+    ).get("title"),
     "button": lambda m: m["button"].get("text"),
 }
 # Messenger / Instagram messaging event kinds the bot knows; only message and postback are answered.
@@ -57,7 +67,17 @@ MESSAGING_KINDS = ("message", "postback", "read", "delivery")
 
 
 def log(level: str, msg: str, **fields: object) -> None:
-    print(json.dumps({"ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "level": level, "msg": msg, **fields}), flush=True)
+    print(
+        json.dumps(
+            {
+                "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "level": level,
+                "msg": msg,
+                **fields,
+            }
+        ),
+        flush=True,
+    )
 
 
 class UnknownEvent(Exception):
@@ -96,10 +116,17 @@ def _whatsapp(body: dict):
                 if m.get("type") not in WA_TEXT:
                     unknown_event(f"whatsapp message type {m.get('type')!r}")
                 bsuid = m.get("from_user_id") if not m.get("from") else None
-                media = m.get(m["type"], {}).get("id") if m["type"] in ("image", "video", "audio", "document", "sticker") else None
+                media = (
+                    m.get(m["type"], {}).get("id")
+                    if m["type"] in ("image", "video", "audio", "document", "sticker")
+                    else None
+                )
                 yield {
-                    "channel": "wa", "to": bsuid or m["from"], "to_field": "recipient" if bsuid else "to",
-                    "text": WA_TEXT[m["type"]](m) or f"[{m['type']}]", "media_id": media,
+                    "channel": "wa",
+                    "to": bsuid or m["from"],
+                    "to_field": "recipient" if bsuid else "to",
+                    "text": WA_TEXT[m["type"]](m) or f"[{m['type']}]",
+                    "media_id": media,
                 }
 
 
@@ -114,10 +141,18 @@ def _messaging(channel: str, body: dict):
             if kind == "message" and not ev["message"].get("is_echo"):
                 m = ev["message"]
                 attachment = (m.get("attachments") or [{}])[0].get("type")
-                yield {"channel": channel, "to": ev["sender"]["id"], "text": m.get("text") or f"[{attachment or 'message'}]"}
+                yield {
+                    "channel": channel,
+                    "to": ev["sender"]["id"],
+                    "text": m.get("text") or f"[{attachment or 'message'}]",
+                }
             elif kind == "postback":
                 p = ev["postback"]
-                yield {"channel": channel, "to": ev["sender"]["id"], "text": p.get("payload") or p.get("title") or "[postback]"}
+                yield {
+                    "channel": channel,
+                    "to": ev["sender"]["id"],
+                    "text": p.get("payload") or p.get("title") or "[postback]",
+                }
 
 
 # ---- dedupe --------------------------------------------------------------------------------
@@ -140,7 +175,12 @@ def first_time(raw: bytes) -> bool:
 # ---- sending -------------------------------------------------------------------------------
 def graph(method: str, url: str, body: dict | None = None) -> tuple[int, dict, dict]:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+    req = urllib.request.Request(
+        url,
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(req, timeout=5) as res:
             return res.status, json.loads(res.read() or b"{}"), dict(res.headers)
@@ -175,10 +215,20 @@ def send(item: dict) -> None:
         log("info", "media looked up", status=status)
     if item["channel"] == "wa":
         url = f"{base}/{OWN_ID['wa']}/messages"
-        body = {"messaging_product": "whatsapp", "recipient_type": "individual", item["to_field"]: item["to"], "type": "text", "text": {"body": item["text"][:4096]}}
+        body = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            item["to_field"]: item["to"],
+            "type": "text",
+            "text": {"body": item["text"][:4096]},
+        }
     else:
         url = f"{base}/{OWN_ID[item['channel']]}/messages"
-        body = {"recipient": {"id": item["to"]}, "messaging_type": "RESPONSE", "message": {"text": item["text"][:2000]}}
+        body = {
+            "recipient": {"id": item["to"]},
+            "messaging_type": "RESPONSE",
+            "message": {"text": item["text"][:2000]},
+        }
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             status, payload, headers = graph("POST", url, body)
@@ -187,7 +237,14 @@ def send(item: dict) -> None:
         if 200 <= status < 300:
             return
         code = payload.get("error", {}).get("code")
-        log("warn", "graph send failed", channel=item["channel"], attempt=attempt, status=status, code=code)
+        log(
+            "warn",
+            "graph send failed",
+            channel=item["channel"],
+            attempt=attempt,
+            status=status,
+            code=code,
+        )
         if not retryable(status, payload) or attempt == MAX_ATTEMPTS:
             break
         time.sleep(retry_delay(headers))
@@ -206,7 +263,11 @@ def send_all(items: list[dict]) -> None:
 def signature_ok(raw: bytes, header: str | None) -> bool:
     # "sha256=" + lowercase hex HMAC-SHA256 of the raw bytes, compared in constant time
     want = "sha256=" + hmac.new(APP_SECRET, raw, hashlib.sha256).hexdigest()
-    return bool(APP_SECRET) and header is not None and hmac.compare_digest(header.encode(), want.encode())
+    return (
+        bool(APP_SECRET)
+        and header is not None
+        and hmac.compare_digest(header.encode(), want.encode())
+    )
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -228,7 +289,11 @@ class Handler(BaseHTTPRequestHandler):
         if not WEBHOOK.match(url.path):
             return self._answer(404, "Not Found")
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
-        if q.get("hub.mode") == "subscribe" and VERIFY_TOKEN and q.get("hub.verify_token") == VERIFY_TOKEN:
+        if (
+            q.get("hub.mode") == "subscribe"
+            and VERIFY_TOKEN
+            and q.get("hub.verify_token") == VERIFY_TOKEN
+        ):
             return self._answer(200, q.get("hub.challenge", ""))
         return self._answer(403, "Forbidden")
 
@@ -244,7 +309,9 @@ class Handler(BaseHTTPRequestHandler):
                 length -= len(chunk)
             return self._answer(413, "Payload Too Large")
         raw = self.rfile.read(length)
-        if SIGNATURE_MODE != "off" and not signature_ok(raw, self.headers.get("X-Hub-Signature-256")):
+        if SIGNATURE_MODE != "off" and not signature_ok(
+            raw, self.headers.get("X-Hub-Signature-256")
+        ):
             if SIGNATURE_MODE == "enforce":
                 return self._answer(401, "bad signature")
             log("warn", "bad or missing signature accepted (META_SIGNATURE_REQUIRED=warn)")
@@ -267,7 +334,9 @@ class Handler(BaseHTTPRequestHandler):
 def config_problems() -> list[str]:
     problems = []
     if SIGNATURE_MODE not in ("off", "warn", "enforce"):
-        problems.append(f"META_SIGNATURE_REQUIRED must be off, warn or enforce, not {SIGNATURE_MODE}")
+        problems.append(
+            f"META_SIGNATURE_REQUIRED must be off, warn or enforce, not {SIGNATURE_MODE}"
+        )
     if ENV.get("GATEWAY_ENV") == "prod":
         for ch, name in (("wa", "WA_SEND_URL"), ("ig", "IG_SEND_URL"), ("msg", "MSG_SEND_URL")):
             url = SEND_URL[ch]
@@ -286,7 +355,9 @@ def main() -> None:
         sys.exit(1)
     if SIGNATURE_MODE != "enforce":
         log("warn", f"META_SIGNATURE_REQUIRED={SIGNATURE_MODE}: unsigned webhooks are accepted")
-    server = ThreadingHTTPServer((ENV.get("HOST", "127.0.0.1"), int(ENV.get("PORT", "8080"))), Handler)
+    server = ThreadingHTTPServer(
+        (ENV.get("HOST", "127.0.0.1"), int(ENV.get("PORT", "8080"))), Handler
+    )
     server.daemon_threads = True
     log("info", "listening", port=server.server_port)
     import signal
