@@ -73,3 +73,11 @@ fuzz: setup
 		tests/reliability/test_fuzz_inprocess.py tests/reliability/test_security_probes.py \
 		| grep -v '^{"timestamp'
 	set -o pipefail; $(BIN)/python -m bench.bench_signature_timing 2>/dev/null | grep -v '^{"timestamp'
+
+# ---- accuracy (docs/accuracy.md): the suite against every zoo gateway in examples/zoo/, twice;
+# prints each confusion matrix and fails on any false failure, false pass or changed verdict.
+# `make test` runs the same test on node-correct and py-echo-bot, once.
+.PHONY: accuracy
+accuracy: setup
+	METASIM_ZOO="node-correct node-backlog-p0 py-echo-bot py-queue-worker" METASIM_ZOO_RUNS=2 \
+		$(BIN)/pytest -s -q -p no:cacheprovider --timeout 3600 tests/accuracy
