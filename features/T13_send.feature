@@ -11,7 +11,7 @@ Feature: T13 send path against the fake Graph API
     Then the fake Graph API receives exactly 1 reply
     And every reply is accepted by the fake Graph API
     And the reply is sent as the primary tenant
-    And the reply is posted to Graph API version "v25.0"
+    And the reply is posted to the target's Graph API version
     And the reply has:
       | field   | value   |
       | <field> | <value> |

@@ -253,11 +253,12 @@ def reply_text_one_of(world: World, datatable: list[list[str]]) -> None:
     assert got in allowed, f"reply text was {got!r}, expected one of {allowed}"
 
 
-@then(parsers.parse('the reply is posted to Graph API version "{version}"'))
-def graph_version(world: World, version: str) -> None:
-    """The one reply's URL path starts with this Graph API version (e.g. v25.0)."""
+@then("the reply is posted to the target's Graph API version")
+def target_graph_version(world: World) -> None:
+    """The one reply's URL path starts with the version the target file names ([graph])."""
+    version = world.target.config.graph_version
     call = the_reply(world)
-    assert call.path.startswith(f"/{version}/"), f"reply posted to {call.path}"
+    assert call.path.startswith(f"/{version}/"), f"reply posted to {call.path}, not {version}"
 
 
 @then("the fake Graph API sees a media lookup for the sample's media id")

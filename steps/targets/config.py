@@ -6,6 +6,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,8 @@ class TenantIds:
     page_id: str = "112233445566778"
     ig_account_id: str = "17841400000000001"
     token: str = field(default="", repr=False)
+    # when the token stops working (epoch seconds); the fake Graph API refuses it after that
+    token_expires_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,11 @@ def from_mapping(
     for key in sorted(set(webhooks) - set(CHANNELS)):
         p.append(f"[webhooks] unknown channel {key!r}; use wa, ig, msg")
     secrets = table(raw, "secrets", p)
+    known_secrets = {
+        f"{k}{e}" for k in ("app_secret", "verify_token", "admin_token") for e in ("", "_env")
+    }
+    for key in sorted(set(secrets) - known_secrets):
+        p.append(f"[secrets] unknown key {key!r}; allowed: {', '.join(sorted(known_secrets))}")
     app_secret = _secret(secrets, "app_secret", env, p, required=True)
     verify_token = _secret(secrets, "verify_token", env, p, required=False)
     admin_token = _secret(secrets, "admin_token", env, p, required=False)
@@ -271,15 +279,43 @@ def _tenants(raw: Mapping[str, Any], p: list[str]) -> dict[str, TenantIds]:
         if not isinstance(ids, dict):
             p.append(f"[tenants.{name}] must be a table of ids")
             continue
-        unknown = sorted(set(ids) - {*TENANT_KEYS, "token"})
+        unknown = sorted(set(ids) - {*TENANT_KEYS, "token", "token_expires_at"})
         if unknown:
-            keys = ", ".join((*TENANT_KEYS, "token"))
+            keys = ", ".join((*TENANT_KEYS, "token", "token_expires_at"))
             p.append(f"[tenants.{name}] unknown {', '.join(unknown)}; allowed: {keys}")
         values = {k: str(v) for k, v in ids.items() if k in (*TENANT_KEYS, "token")}
-        out[name] = TenantIds(name, **values)
+        expires = _expiry(ids.get("token_expires_at"), name, p)
+        if expires is None and name == "expired":
+            expires = EXPIRED_DEFAULT  # the tenant whose token expired, unless the file says when
+        out[name] = TenantIds(name, **values, token_expires_at=expires)
     if "primary" not in out:
         p.append("[tenants] needs a [tenants.primary] table (the tenant scenarios use by default)")
     return out
+
+
+EXPIRED_DEFAULT = datetime(2024, 1, 31, tzinfo=UTC).timestamp()
+
+
+def _expiry(value: Any, tenant: str, p: list[str]) -> float | None:
+    """``token_expires_at``: a TOML date-time, an ISO 8601 string or epoch seconds."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+    p.append(
+        f"[tenants.{tenant}] token_expires_at = {value!r} must be a date-time "
+        "(2024-01-31T00:00:00Z) or epoch seconds"
+    )
+    return None
 
 
 def expand(template: str, values: Mapping[str, str]) -> str:

@@ -16,10 +16,11 @@ def grants(config: TargetConfig) -> list[TokenGrant]:
     for tenant in config.tenants.values():
         if not tenant.token:
             continue
+        expires = tenant.token_expires_at
         out += [
-            TokenGrant(tenant.phone_number_id, "wa", tenant.token),
-            TokenGrant(tenant.page_id, "msg", tenant.token),
-            TokenGrant(tenant.ig_account_id, "ig", tenant.token),
+            TokenGrant(tenant.phone_number_id, "wa", tenant.token, expires),
+            TokenGrant(tenant.page_id, "msg", tenant.token, expires),
+            TokenGrant(tenant.ig_account_id, "ig", tenant.token, expires),
         ]
     return out
 

@@ -75,14 +75,35 @@ command = "uvicorn app:main"
     for fragment in (
         "unknown key 'colour'",
         "base_url = '127.0.0.1:8080' must start with http:// or https://",
-        "[webhooks] ig is required",
-        "[webhooks] msg is required",
         "[webhooks] unknown channel 'sms'",
         "app_secret_env = 'NOT_SET_ANYWHERE' but $NOT_SET_ANYWHERE is not set",
         "[graph] port = 70000 must be an integer 0-65535",
         "[start] command must be a non-empty list of strings",
     ):
         assert fragment in message, f"{fragment!r} missing from:\n{message}"
+
+
+def test_a_one_channel_gateway_is_described_and_a_channelless_one_refused(tmp_path: Path) -> None:
+    one = 'name = "wa-bot"\nbase_url = "http://127.0.0.1:3000"\n[webhooks]\nwa = "/hook"\n'
+    one += '[secrets]\napp_secret = "s"\n'
+    assert load(write(tmp_path, one), env={}).channels == ("wa",)
+    none = one.replace('wa = "/hook"\n', "")
+    with pytest.raises(TargetFileError, match=r"\[webhooks\] needs at least one channel"):
+        load(write(tmp_path, none), env={})
+
+
+def test_secrets_keys_are_checked_and_the_expired_tenant_gets_a_past_expiry(
+    tmp_path: Path,
+) -> None:
+    text = MINIMAL.replace('app_secret_env = "STAGING_META_APP_SECRET"', 'app_secret = "s"')
+    text += '[tenants.primary]\ntoken = "EAAG1"\n[tenants.expired]\ntoken = "EAAG2"\n'
+    config = load(write(tmp_path, text), env={})
+    assert config.tenant("primary").token_expires_at is None
+    expired = config.tenant("expired").token_expires_at
+    assert expired is not None and expired < 1767225600  # before 2026: long past
+    bad = text.replace('app_secret = "s"', 'app_secret = "s"\napp_secrte = "typo"')
+    with pytest.raises(TargetFileError, match=r"\[secrets\] unknown key 'app_secrte'"):
+        load(write(tmp_path, bad), env={})
 
 
 def test_a_top_level_key_written_under_a_table_is_caught(tmp_path: Path) -> None:

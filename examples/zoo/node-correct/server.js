@@ -95,11 +95,21 @@ function firstTime(key) {
   return true;
 }
 
+// JSON with every object's keys sorted: the same value gives the same text whatever order the
+// keys came in (Meta does not promise the same bytes, or the same key order, on a redelivery).
+function canonical(value) {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
 // Messenger/Instagram postbacks and reactions may come without a mid: derive a stable key from
 // the event's own content (never a random id, or a redelivery would look new).
 function stableKey(channel, ev) {
   const kind = Object.keys(ev).filter((k) => !['sender', 'recipient', 'timestamp'].includes(k)).sort();
-  const content = JSON.stringify([ev.sender?.id, ev.recipient?.id, ev.timestamp, kind.map((k) => [k, ev[k]])]);
+  const content = canonical([ev.sender?.id, ev.recipient?.id, ev.timestamp, kind.map((k) => [k, ev[k]])]);
   return `${channel}:sha256:${crypto.createHash('sha256').update(content).digest('hex')}`;
 }
 

@@ -138,7 +138,10 @@ def _messaging(channel: str, body: dict):
             kind = next((k for k in ev if k not in ("sender", "recipient", "timestamp")), None)
             if kind not in MESSAGING_KINDS:
                 unknown_event(f"{channel} event {kind!r}")
-            if kind == "message" and not ev["message"].get("is_echo"):
+            # echoes are the business's own sends; a deleted message has nothing to answer
+            if kind == "message" and not (
+                ev["message"].get("is_echo") or ev["message"].get("is_deleted")
+            ):
                 m = ev["message"]
                 attachment = (m.get("attachments") or [{}])[0].get("type")
                 yield {
