@@ -20,6 +20,7 @@ from reports import evidence
 from simulator.delivery import Deliverer, DeliveryRecord, HandshakeResult, RetryPolicy
 from simulator.signing_defects import SignedRequest
 from steps.loop import LoopThread
+from steps.targets import tenants_file
 from steps.targets.config import TargetConfig, expand
 from steps.targets.fake_graph import FakeGraph
 from steps.targets.logfile import log_size, parse_lines, read_since
@@ -38,6 +39,7 @@ class Target(ABC):
         self.config = config
         self.loop = loop
         self.workdir = Path(tempfile.mkdtemp(prefix=f"metasim-{config.name}-"))
+        tenants_file.write(config, self.workdir)  # before any start: {tenants_file} exists
         self.overrides: dict[str, str | None] = {}
         self.graph: FakeGraph
         self.deliverer: Deliverer
@@ -72,6 +74,8 @@ class Target(ABC):
             "graph_version": self.config.graph_version,
             # so a ready probe or the gateway's env can name it without writing it in the file
             "verify_token": self.config.verify_token,
+            # the tenants file the harness writes from [tenants.*] (steps/targets/tenants_file.py)
+            "tenants_file": str(self.workdir / tenants_file.FILE_NAME),
         }
         graph = getattr(self, "graph", None)
         if graph is not None:  # the gateway's base URL is needed before the fake exists

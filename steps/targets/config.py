@@ -31,6 +31,7 @@ CAPABILITIES = (
     "inprocess",
 )
 TENANT_KEYS = ("waba_id", "phone_number_id", "display_phone_number", "page_id", "ig_account_id")
+TENANT_EXTRAS = ("token", "reply", "api_key")
 TOP_KEYS = {
     "name",
     "base_url",
@@ -73,6 +74,8 @@ class TenantIds:
     token: str = field(default="", repr=False)
     # when the token stops working (epoch seconds); the fake Graph API refuses it after that
     token_expires_at: float | None = None
+    reply: str = ""  # a fixed reply text; empty: the tenant echoes what it receives
+    api_key: str = field(default="", repr=False)  # the client's key for the outbound API
 
 
 @dataclass(frozen=True)
@@ -279,11 +282,11 @@ def _tenants(raw: Mapping[str, Any], p: list[str]) -> dict[str, TenantIds]:
         if not isinstance(ids, dict):
             p.append(f"[tenants.{name}] must be a table of ids")
             continue
-        unknown = sorted(set(ids) - {*TENANT_KEYS, "token", "token_expires_at"})
+        unknown = sorted(set(ids) - {*TENANT_KEYS, *TENANT_EXTRAS, "token_expires_at"})
         if unknown:
-            keys = ", ".join((*TENANT_KEYS, "token", "token_expires_at"))
+            keys = ", ".join((*TENANT_KEYS, *TENANT_EXTRAS, "token_expires_at"))
             p.append(f"[tenants.{name}] unknown {', '.join(unknown)}; allowed: {keys}")
-        values = {k: str(v) for k, v in ids.items() if k in (*TENANT_KEYS, "token")}
+        values = {k: str(v) for k, v in ids.items() if k in (*TENANT_KEYS, *TENANT_EXTRAS)}
         expires = _expiry(ids.get("token_expires_at"), name, p)
         if expires is None and name == "expired":
             expires = EXPIRED_DEFAULT  # the tenant whose token expired, unless the file says when

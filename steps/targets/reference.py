@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-CLIENTS_FILE = Path(__file__).with_name("clients.json")
 APP_SECRET = "9f3c2a7e5b1d48c6a0e4f7b2d9c1e3a5"
 VERIFY_TOKEN = "metasim-acceptance-verify-7d1f"
 ADMIN_TOKEN = "metasim-acceptance-admin-2b8e"
@@ -24,6 +23,7 @@ TENANTS: dict[str, dict[str, str]] = {
         "page_id": "112233445566779",
         "ig_account_id": "17841400000000002",
         "token": "EAAGacceptanceGLOBEX000000000000000000000000000000",
+        "reply": "Merci, un conseiller Globex vous répond sous 24 h.",
     },
     "expired": {
         "phone_number_id": "106540352242924",
@@ -54,7 +54,8 @@ def gateway_env() -> dict[str, str]:
         "IG_SEND_URL": "{graph_url}",
         "MSG_SEND_URL": "{graph_url}",
         "GATEWAY_STORE": "sqlite:///{tmp}/gateway.db",
-        "GATEWAY_CLIENTS_FILE": str(CLIENTS_FILE),
+        # written by the harness from TENANTS (steps/targets/tenants_file.py): ids written once
+        "GATEWAY_CLIENTS_FILE": "{tenants_file}",
         "GATEWAY_SEAL_KEY": SEAL_KEY,
         "GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN,
         # compressed clocks: retries within tens of milliseconds, workers poll every 10 ms

@@ -1,0 +1,32 @@
+"""The tenants file the harness writes: valid against its schema, read by the reference gateway."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+
+from gateway.tenants import Tenants
+from steps.targets import resolve, tenants_file
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT / "payloads" / "schemas" / "tenants-file.schema.json"
+
+
+def test_the_reference_targets_tenants_become_a_valid_clients_file(tmp_path: Path) -> None:
+    config = resolve("reference")
+    path = tenants_file.write(config, tmp_path)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    jsonschema.validate(document, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    names = [c["client_id"] for c in document["clients"]]
+    assert names == ["primary", "secondary", "expired"], "the unknown tenant is owned by nobody"
+    tenants = Tenants.load(path)
+    primary, expired = config.tenant("primary"), config.tenant("expired")
+    owner = tenants.resolve("wa", primary.phone_number_id)
+    assert owner is not None and owner.client_id == "primary"
+    assert tenants.resolve("wa", config.tenant("unknown").phone_number_id) is None
+    late = tenants.resolve("msg", expired.page_id)
+    assert late is not None and not late.token_ok(now=1767225600.0)  # expired before 2026
+    fixed = tenants.resolve("ig", config.tenant("secondary").ig_account_id)
+    assert fixed is not None and fixed.reply_rule.kind == "fixed"
