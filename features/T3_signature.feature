@@ -144,7 +144,7 @@ Feature: T3 webhook signature and verification handshake
     Then the gateway acknowledges with 200
     And the fake Graph API receives exactly 1 reply
 
-  @T3.09 @P0-05 @needs-restart @needs-logs
+  @T3.09 @P0-05 @needs-restart
   Scenario Outline: In <mode> mode the gateway logs a startup warning about the signature mode
     Given the gateway runs with signature mode "<mode>"
     Then the gateway logs a startup warning about the signature mode
@@ -154,13 +154,13 @@ Feature: T3 webhook signature and verification handshake
       | off  |
       | warn |
 
-  @T3.10 @P0-05 @needs-restart @needs-logs
+  @T3.10 @P0-05 @needs-restart
   Scenario: In enforce mode the gateway starts without a signature warning
     Given the gateway runs with signature mode "enforce"
     When the gateway restarts
     Then the gateway logs no startup warning about the signature mode
 
-  @T3.11 @P0-05 @needs-restart @needs-logs
+  @T3.11 @P0-05 @needs-restart
   Scenario: Without a signature mode set the gateway logs a startup warning
     Given the gateway runs without a signature mode set
     Then the gateway logs a startup warning about the signature mode

@@ -49,9 +49,7 @@ Feature: T9 outbox retries and dead-letter queue
 
   @T9.05 @P1-06 @needs-restart @needs-dead-letters @wa
   Scenario: The scheduled DLQ handler replays a dead-lettered reply once Graph recovers
-    Given the gateway runs with settings:
-      | name     | value       |
-      | DLQ_CRON | * * * * * * |
+    Given the gateway runs with the "dlq-replay-every-second" setting
     And the fake Graph API fails every send with temporary outage
     And a "wa.text" sample
     When the sample is delivered

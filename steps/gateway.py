@@ -8,17 +8,15 @@ from pathlib import Path
 from pytest_bdd import given, parsers, then, when
 
 from steps.targets.config import expand
-from steps.vocabulary import CHANNEL, ENDPOINT, HANDSHAKE
+from steps.targets.settings import Setting
+from steps.vocabulary import CHANNEL, ENDPOINT, HANDSHAKE, SETTING
 from steps.world import World
 
 
-@given("the gateway runs with settings:")
-def settings(world: World, datatable: list[list[str]]) -> None:
-    """Restart the gateway with these env vars (table: name | value; value "(unset)" removes it)."""
-    header, *rows = datatable
-    if [h.strip().lower() for h in header] != ["name", "value"]:
-        raise AssertionError(f"the table needs the header | name | value |, got {header}")
-    world.target.configure({n: (None if v == "(unset)" else v) for n, v in rows})
+@given(parsers.parse('the gateway runs with the "{name}" setting'))
+def runs_with_setting(world: World, name: str) -> None:
+    """Restart the gateway (if needed) with a named setting, as the target maps it."""
+    world.target.configure(world.target.setting(SETTING(name)).overrides())
 
 
 @when(parsers.parse("Meta verifies the {channel} webhook with {variant}"))
@@ -71,48 +69,67 @@ def restart(world: World) -> None:
     world.target.restart()
 
 
-def _settings_table(datatable: list[list[str]]) -> dict[str, str | None]:
-    header, *rows = datatable
-    if [h.strip().lower() for h in header] != ["name", "value"]:
-        raise AssertionError(f"the table needs the header | name | value |, got {header}")
-    return {n: (None if v == "(unset)" else v) for n, v in rows}
+@when(parsers.parse('the gateway is started with the "{name}" setting'))
+def start_with(world: World, name: str) -> None:
+    """Restart the gateway with a named setting, noting whether it refused to start and why."""
+    setting = world.target.setting(SETTING(name))
+    world.notes["setting"] = setting
+    world.notes["start_error"] = world.target.try_configure(setting.overrides())
 
 
-@when("the gateway is started with settings:")
-def start_with(world: World, datatable: list[list[str]]) -> None:
-    """Restart the gateway with these env vars, noting whether it refused to start and why."""
-    world.notes["start_error"] = world.target.try_configure(_settings_table(datatable))
-
-
-@then("the gateway refuses to start, naming:")
-def refuses_to_start(world: World, datatable: list[list[str]]) -> None:
-    """The gateway did not come up, and its error names every one of these settings."""
+@then("the gateway refuses to start, naming the setting's variables")
+def refuses_to_start(world: World) -> None:
+    """The gateway did not come up, and its error (or output) names every variable the target
+    lists for that setting (``names``)."""
     error = world.notes.get("start_error")
     assert error, "the gateway started although its configuration is invalid"
-    missing = [row[0] for row in datatable[1:] if row[0] not in error]
+    missing = [name for name in _setting(world).names if name not in error]
     assert not missing, f"the startup error does not name {missing}:\n{error}"
 
 
-@when("preflight runs with settings:")
-def preflight(world: World, datatable: list[list[str]]) -> None:
-    """Run the gateway's preflight check with these env vars on top of the suite's."""
-    world.notes["preflight"] = world.target.preflight(_settings_table(datatable))
+@when(parsers.parse('preflight runs with the "{name}" setting'))
+def preflight(world: World, name: str) -> None:
+    """Run the gateway's preflight check with a named setting on top of the suite's env."""
+    setting = world.target.setting(SETTING(name))
+    world.notes["setting"] = setting
+    world.notes["preflight"] = world.target.preflight(setting.overrides())
 
 
-@then(parsers.parse("preflight exits with {code:d}, naming:"))
-def preflight_names(world: World, code: int, datatable: list[list[str]]) -> None:
-    """Preflight's exit code is this, and its output names every one of these settings."""
-    got_code, output = world.notes["preflight"]
+@when("preflight runs with the suite's settings")
+def preflight_baseline(world: World) -> None:
+    """Run the gateway's preflight check with the suite's own (valid) configuration."""
+    world.notes["preflight"] = world.target.preflight({})
+
+
+@then(parsers.parse("preflight exits with {code:d}, naming the setting's variables"))
+def preflight_names(world: World, code: int) -> None:
+    """Preflight's exit code is this, and its output names every variable of the setting."""
+    got_code, output = _preflight(world)
     assert got_code == code, f"preflight exited {got_code}, expected {code}:\n{output}"
-    missing = [row[0] for row in datatable[1:] if row[0] not in output]
+    missing = [name for name in _setting(world).names if name not in output]
     assert not missing, f"preflight output does not name {missing}:\n{output}"
 
 
 @then(parsers.parse("preflight exits with {code:d}"))
 def preflight_exit(world: World, code: int) -> None:
     """Preflight's exit code is this."""
-    got_code, output = world.notes["preflight"]
+    got_code, output = _preflight(world)
     assert got_code == code, f"preflight exited {got_code}, expected {code}:\n{output}"
+
+
+def _setting(world: World) -> Setting:
+    found = world.notes.get("setting")
+    if found is None:
+        raise AssertionError("no setting was applied yet: add a step naming one")
+    assert isinstance(found, Setting)
+    return found
+
+
+def _preflight(world: World) -> tuple[int, str]:
+    if "preflight" not in world.notes:
+        raise AssertionError("preflight was not run yet: add 'When preflight runs with ...'")
+    code, output = world.notes["preflight"]
+    return int(code), str(output)
 
 
 def _backup_dir(world: World) -> Path:
@@ -153,22 +170,22 @@ def run_backup(world: World) -> None:
 @then("the backup command exits 0 and a new snapshot exists")
 def new_snapshot(world: World) -> None:
     """The backup command succeeded and wrote one more snapshot file."""
-    code, output = world.notes["backup"]
+    code, output = world.note("backup", "When the backup command runs")
     assert code == 0, f"backup exited {code}:\n{output}"
     now = set(p.name for p in _backup_dir(world).glob("*"))
-    fresh = now - world.notes["backup_before"]
+    fresh = now - world.note("backup_before", "When the backup command runs")
     assert fresh, f"no new file in {_backup_dir(world)}; output:\n{output}"
 
 
 @then(parsers.parse("the snapshot from {days:d} days ago is pruned"))
 def pruned(world: World, days: int) -> None:
     """The planted snapshot of that age is gone (older than the 7-day retention)."""
-    name = world.notes[f"snapshot-{days}"]
+    name = world.note(f"snapshot-{days}", f"Given backups taken ... {days} ... days ago")
     assert not (_backup_dir(world) / name).exists(), f"{name} was kept"
 
 
 @then(parsers.parse("the snapshot from {days:d} days ago is kept"))
 def kept(world: World, days: int) -> None:
     """The planted snapshot of that age is still there (within the retention)."""
-    name = world.notes[f"snapshot-{days}"]
+    name = world.note(f"snapshot-{days}", f"Given backups taken ... {days} ... days ago")
     assert (_backup_dir(world) / name).exists(), f"{name} was pruned"

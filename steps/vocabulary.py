@@ -119,3 +119,12 @@ TENANT = Vocabulary(
     "tenant",
     {"primary": "primary", "secondary": "secondary", "expired": "expired", "unknown": "unknown"},
 )
+
+
+def _settings() -> Vocabulary:
+    from steps.targets.settings import SETTINGS
+
+    return Vocabulary("setting", {name: name for name in SETTINGS}, "see docs/writing-scenarios.md")
+
+
+SETTING = _settings()

@@ -62,6 +62,12 @@ class World:
         """This scenario's sends the fake Graph API accepted (2xx)."""
         return [c for c in self.sends() if c.status is not None and c.status < 300]
 
+    def note(self, key: str, step: str) -> Any:
+        """A value an earlier step noted; a clear error naming the step that notes it."""
+        if key not in self.notes:
+            raise AssertionError(f"this step needs an earlier step first: {step!r}")
+        return self.notes[key]
+
     @property
     def last(self) -> DeliveryRecord:
         """The latest delivery; a clear error if the scenario delivered nothing yet."""

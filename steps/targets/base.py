@@ -24,6 +24,7 @@ from steps.targets import tenants_file
 from steps.targets.config import TargetConfig, expand
 from steps.targets.fake_graph import FakeGraph
 from steps.targets.logfile import log_size, parse_lines, read_since
+from steps.targets.settings import Setting
 
 Overrides = Mapping[str, str | None]
 OUTPUT_FILE = "gateway-output.log"  # the started gateway's stdout / stderr, kept by the report
@@ -105,6 +106,15 @@ class Target(ABC):
         self.overrides = wanted
         self._marked_restart()
 
+    def setting(self, name: str) -> Setting:
+        """The target's mapping of named setting ``name``; not applicable if it has none."""
+        self.require("restart")
+        found = self.config.settings.get(name)
+        if found is None:
+            evidence.not_applicable(f"{self.name} maps no {name!r} setting ([settings.{name}])")
+        assert found is not None
+        return found
+
     def restart(self) -> None:
         """Stop and start the gateway with its current settings."""
         self.require("restart")
@@ -115,6 +125,7 @@ class Target(ABC):
         if "logs" in self.capabilities:
             self.mark_logs()
             self._startup_offset = self._log_offset
+        self._startup_output = log_size(self.output_path())
         self._restart()
         self.down = False
 
@@ -326,11 +337,16 @@ class Target(ABC):
         self.require("logs")
         return parse_lines(read_since(self.log_path(), self._log_offset))
 
-    def startup_log_lines(self) -> list[dict[str, Any]]:
-        """JSON log lines since the gateway last started (a scenario that needs the settings
-        already in force does not restart it, so its startup lines came before its mark)."""
-        self.require("logs")
-        return parse_lines(read_since(self.log_path(), getattr(self, "_startup_offset", 0)))
+    def startup_lines(self) -> list[dict[str, Any]]:
+        """What the gateway logged since it last started: its JSON log lines, or else its
+        captured stdout / stderr (each as ``{"_not_json": line}``). A scenario that needs the
+        settings already in force does not restart it, so these came before its own mark."""
+        if "logs" in self.capabilities:
+            return parse_lines(read_since(self.log_path(), getattr(self, "_startup_offset", 0)))
+        output = self.output_path()
+        if output is None:
+            evidence.not_applicable(f"{self.name} has no log file and was not started here")
+        return parse_lines(read_since(output, getattr(self, "_startup_output", 0)))
 
     def raw_log_text(self) -> str:
         """The log file's text since the mark (secret scans read this, not parsed lines)."""

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from steps.targets.settings import Setting, settings_table
 from steps.targets.specs import BackupSpec, StartSpec, backup_spec, preflight_spec, start_spec
 from steps.targets.tables import string, table
 
@@ -47,6 +48,7 @@ TOP_KEYS = {
     "quiet_seconds",
     "drain_seconds",
     "callbacks",
+    "settings",
     "preflight",
     "backup",
 }
@@ -106,6 +108,8 @@ class TargetConfig:
     drain_seconds: float = 2.0
     # status / receipt webhooks sent back after each accepted send, to the declared webhooks
     callbacks: bool = True
+    # named behaviours the scenarios switch, mapped to this gateway's own env vars
+    settings: Mapping[str, Setting] = field(default_factory=dict)
 
     @property
     def capabilities(self) -> frozenset[str]:
@@ -242,6 +246,7 @@ def from_mapping(
         quiet_seconds=quiet,
         drain_seconds=drain,
         callbacks=callbacks,
+        settings=settings_table(raw, p),
     )
     if p:
         raise TargetFileError(source, p)

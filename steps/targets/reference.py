@@ -40,6 +40,36 @@ TENANTS: dict[str, dict[str, str]] = {
 }
 
 
+SEND_URLS = ["WA_SEND_URL", "IG_SEND_URL", "MSG_SEND_URL"]
+# The named settings the scenarios switch, in the reference gateway's own variables.
+SETTINGS: dict[str, dict[str, Any]] = {
+    "signature-enforce": {"env": {"META_SIGNATURE_REQUIRED": "enforce"}},
+    "signature-warn": {"env": {"META_SIGNATURE_REQUIRED": "warn"}},
+    "signature-off": {"env": {"META_SIGNATURE_REQUIRED": "off"}},
+    "signature-unset": {"unset": ["META_SIGNATURE_REQUIRED"]},
+    "production-without-send-urls": {
+        "env": {"GATEWAY_ENV": "prod"},
+        "unset": SEND_URLS,
+        "names": SEND_URLS,
+    },
+    "production-with-mock-send-url": {
+        "env": {
+            "GATEWAY_ENV": "prod",
+            "WA_SEND_URL": "http://mock-api:8080/send/wa",
+            "IG_SEND_URL": "https://graph.facebook.com/v25.0",
+            "MSG_SEND_URL": "https://graph.facebook.com/v25.0",
+        },
+        "names": ["WA_SEND_URL"],
+    },
+    "production-with-problems": {
+        "env": {"GATEWAY_ENV": "prod", "META_SIGNATURE_REQUIRED": "off"},
+        "unset": ["META_APP_SECRET", "WA_SEND_URL", "MSG_SEND_URL"],
+        "names": ["META_APP_SECRET", "WA_SEND_URL", "MSG_SEND_URL", "META_SIGNATURE_REQUIRED"],
+    },
+    "dlq-replay-every-second": {"env": {"DLQ_CRON": "* * * * * *"}},
+}
+
+
 def gateway_env() -> dict[str, str]:
     """The reference gateway's env for the suite: compressed clocks, fake Graph, temp store.
 
@@ -104,6 +134,7 @@ def description(name: str = "reference") -> dict[str, Any]:
             "dir": "{tmp}/backups",
             "name": "gateway-{stamp}.sqlite",
         },
+        "settings": SETTINGS,
         "capabilities": ["status-callbacks"],
         "settle_seconds": 0.3,
     }

@@ -176,3 +176,19 @@ def test_a_missing_capability_reports_the_scenario_as_not_applicable(tmp_path: P
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-1000:]
     assert "1 skipped" in done.stdout
     assert "not applicable: n8n-staging has no metrics" in done.stdout
+
+
+def test_named_settings_map_to_the_gateways_own_variables(tmp_path: Path) -> None:
+    text = 'name = "n8n"\nbase_url = "http://127.0.0.1:5678"\n[webhooks]\nwa = "/webhook/w"\n'
+    text += '[secrets]\napp_secret = "s"\n'
+    text += '[settings.signature-warn]\nenv = { N8N_SIGNATURE = "lenient" }\n'
+    text += '[settings.production-without-send-urls]\nenv = { NODE_ENV = "production" }\n'
+    text += 'unset = ["GRAPH_URL"]\nnames = ["GRAPH_URL"]\n'
+    config = load(write(tmp_path, text), env={})
+    assert config.settings["signature-warn"].overrides() == {"N8N_SIGNATURE": "lenient"}
+    refusal = config.settings["production-without-send-urls"]
+    assert refusal.overrides() == {"NODE_ENV": "production", "GRAPH_URL": None}
+    assert refusal.names == ("GRAPH_URL",)
+    bad = text + "[settings.signature-strict]\nenv = {}\n"
+    with pytest.raises(TargetFileError, match=r"\[settings.signature-strict\] unknown setting"):
+        load(write(tmp_path, bad), env={})
