@@ -108,6 +108,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=reason))
             item.user_properties.append(("not_applicable", reason))
             continue
+        level = next((lv for lv in ("reference", "meta") if item.get_closest_marker(lv)), "backlog")
+        if level not in target.levels:
+            # outside the levels this target chose: a check that does not hold is advice
+            reason = f"advice: the {level} level's check ({target.name} is judged on "
+            reason += f"{', '.join(target.levels)})"
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=False))
         for mark in item.iter_markers():
             if not mark.name.startswith(CAPABILITY_PREFIX):
                 continue

@@ -70,7 +70,7 @@ Feature: T13 send path against the fake Graph API
       | channel   | fault         | event   |
       | Instagram | expired token | ig.text |
 
-  @T13.04 @W5 @P0-01 @wa
+  @T13.04 @W5 @P0-01 @reference @wa
   Scenario Outline: The media id of a WhatsApp <type> is resolved through the Graph API
     Given a "<event>" sample
     When the sample is delivered

@@ -2,7 +2,7 @@ Feature: T6 contract validation of the canonical envelope and malformed input
   What cannot become a valid canonical envelope is quarantined and counted, never silently
   dropped; a body that is not JSON is refused with 400 and an oversized one with 413.
 
-  @T6.01 @P0-06 @msg
+  @T6.01 @P0-06 @reference @msg
   Scenario: A body that is not JSON is refused with 400
     When these bytes are delivered to the Messenger webhook:
       """
@@ -11,7 +11,7 @@ Feature: T6 contract validation of the canonical envelope and malformed input
     Then the gateway acknowledges with 400
     And the fake Graph API receives no reply
 
-  @T6.02 @P0-06 @wa
+  @T6.02 @P0-06 @reference @wa
   Scenario: A body larger than Meta's 3 MB limit is refused with 413
     When a validly signed body of 4 MiB is delivered to the WhatsApp webhook
     Then the gateway acknowledges with 413

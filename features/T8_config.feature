@@ -8,7 +8,7 @@ Feature: T8 configuration and preflight
     When the gateway is started with the "production-without-send-urls" setting
     Then the gateway refuses to start, naming the setting's variables
 
-  @T8.13 @P0-04 @needs-restart
+  @T8.13 @P0-04 @reference @needs-restart
   Scenario: In prod the gateway refuses a send URL that points at a local mock
     When the gateway is started with the "production-with-mock-send-url" setting
     Then the gateway refuses to start, naming the setting's variables

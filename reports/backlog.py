@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reports.model import FAILED, PASSED, TICKET, ScenarioResult, id_key
+from reports.model import ADVICE, FAILED, PASSED, TICKET, ScenarioResult, id_key
 
 BACKLOG_PATH = Path(__file__).resolve().parent.parent / "payloads" / "backlog.json"
 DONE, PARTIAL, FAILING, UNTESTED = "done", "partial", "failing", "untested"
@@ -87,7 +87,8 @@ def members(ticket: Ticket, scenarios: list[ScenarioResult]) -> list[ScenarioRes
 
 def status(scenarios: list[ScenarioResult], missing: list[str]) -> str:
     """done: all pass and no expected id is missing; failing: one fails; untested: none ran."""
-    outcomes = [s.outcome for s in scenarios]
+    # advice (a check outside the target's levels) never decides a ticket
+    outcomes = [s.outcome for s in scenarios if s.outcome != ADVICE]
     if FAILED in outcomes:
         return FAILING
     if PASSED not in outcomes:

@@ -10,7 +10,10 @@ from typing import Any
 
 FORMAT = "metasim-results/1"
 PASSED, FAILED, NOT_APPLICABLE, SKIPPED = "passed", "failed", "not_applicable", "skipped"
-OUTCOMES = (FAILED, PASSED, NOT_APPLICABLE, SKIPPED)  # display order: failures first
+# a check outside the levels the target chose (the reference gateway's own policy, say) that
+# did not hold: shown to the team as advice, never counted as a failure
+ADVICE = "advice"
+OUTCOMES = (FAILED, ADVICE, PASSED, NOT_APPLICABLE, SKIPPED)  # display order: failures first
 CHANNELS = ("wa", "ig", "msg")
 
 # Tag shapes fixed by the backlog: @T2.01 (scenario id) and @P0-01 (ticket).

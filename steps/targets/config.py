@@ -31,6 +31,10 @@ CAPABILITIES = (
     "tenants",
     "inprocess",
 )
+# Whose requirement a scenario checks: Meta's (any webhook receiver), the backlog's acceptance
+# criteria, or the reference gateway's own policy (exact 400 for a non-JSON body ...).
+LEVELS = ("meta", "backlog", "reference")
+DEFAULT_LEVELS = ("meta", "backlog")
 TENANT_KEYS = ("waba_id", "phone_number_id", "display_phone_number", "page_id", "ig_account_id")
 TENANT_EXTRAS = ("token", "reply", "api_key")
 TOP_KEYS = {
@@ -49,6 +53,7 @@ TOP_KEYS = {
     "drain_seconds",
     "callbacks",
     "settings",
+    "levels",
     "preflight",
     "backup",
 }
@@ -110,6 +115,8 @@ class TargetConfig:
     callbacks: bool = True
     # named behaviours the scenarios switch, mapped to this gateway's own env vars
     settings: Mapping[str, Setting] = field(default_factory=dict)
+    # the levels whose checks decide the verdict; the others are reported as advice
+    levels: tuple[str, ...] = DEFAULT_LEVELS
 
     @property
     def capabilities(self) -> frozenset[str]:
@@ -218,6 +225,10 @@ def from_mapping(
     settle = _seconds(raw, "settle_seconds", 0.3, p)
     quiet = _seconds(raw, "quiet_seconds", 0.75, p)
     drain = _seconds(raw, "drain_seconds", 2.0, p)
+    levels = raw.get("levels", list(DEFAULT_LEVELS))
+    if not (isinstance(levels, list) and levels and all(lv in LEVELS for lv in levels)):
+        p.append(f"levels = {levels!r} must be a non-empty list of {', '.join(LEVELS)}")
+        levels = list(DEFAULT_LEVELS)
     callbacks = raw.get("callbacks", True)
     if not isinstance(callbacks, bool):
         p.append(f"callbacks = {callbacks!r} must be true or false (status webhooks sent back)")
@@ -247,6 +258,7 @@ def from_mapping(
         drain_seconds=drain,
         callbacks=callbacks,
         settings=settings_table(raw, p),
+        levels=tuple(levels),
     )
     if p:
         raise TargetFileError(source, p)

@@ -135,6 +135,8 @@ def description(name: str = "reference") -> dict[str, Any]:
             "name": "gateway-{stamp}.sqlite",
         },
         "settings": SETTINGS,
+        # the bundled gateway is held to its own policy too
+        "levels": ["meta", "backlog", "reference"],
         "capabilities": ["status-callbacks"],
         "settle_seconds": 0.3,
     }

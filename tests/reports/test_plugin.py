@@ -77,6 +77,7 @@ def test_run_facts_counts_and_only_scenarios(
     assert not any("test_plain_unit_test" in s["nodeid"] for s in doc["scenarios"])
     assert doc["counts"] == {
         "failed": 3,
+        "advice": 0,
         "passed": 4,
         "not_applicable": 1,
         "skipped": 1,

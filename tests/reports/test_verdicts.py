@@ -65,3 +65,21 @@ def test_allure_result_of_the_same_title_and_row_turns_failed(tmp_path: Path) ->
     assert first["status"] == "failed" and LATE in first["statusDetails"]["message"]
     second = json.loads((tmp_path / "b-result.json").read_text(encoding="utf-8"))
     assert second["status"] == "passed"
+
+
+class _Report:
+    """The parts of a pytest TestReport that outcome_of reads."""
+
+    def __init__(self, *, skipped: bool, wasxfail: str, text: str = "") -> None:
+        self.failed, self.skipped, self.wasxfail, self.longreprtext = False, skipped, wasxfail, text
+
+
+def test_a_check_outside_the_targets_levels_is_advice_not_a_failure() -> None:
+    from reports.collect import outcome_of
+
+    reason = "advice: the reference level's check (zoo is judged on meta, backlog)"
+    held = outcome_of({"call": _Report(skipped=False, wasxfail=reason)})  # type: ignore[dict-item]
+    assert held == ("passed", None, None)
+    missed = _Report(skipped=True, wasxfail=reason, text="expected HTTP 400, got 422")
+    outcome, why, error = outcome_of({"call": missed})  # type: ignore[dict-item]
+    assert (outcome, why) == ("advice", reason) and "got 422" in (error or "")
