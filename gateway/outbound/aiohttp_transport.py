@@ -67,12 +67,16 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                     content=content,
                     request=request,
                 )
-        except TimeoutError as exc:
-            raise httpx.TimeoutException(f"timed out: {exc}", request=request) from exc
-        except aiohttp.ClientConnectorError as exc:
+        # the phase decides the outbox's policy: a connect-phase failure never reached Graph
+        # (retried); anything later may have been accepted (dead-lettered as ambiguous)
+        except aiohttp.ConnectionTimeoutError as exc:
+            raise httpx.ConnectTimeout(f"connect timed out: {exc}", request=request) from exc
+        except aiohttp.ClientConnectorError as exc:  # refused, DNS, TLS handshake
             raise httpx.ConnectError(str(exc), request=request) from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            raise httpx.TransportError(f"{type(exc).__name__}: {exc}") from exc
+        except TimeoutError as exc:  # sock_read, or the total past the connect phase
+            raise httpx.ReadTimeout(f"timed out: {exc}", request=request) from exc
+        except (aiohttp.ClientError, OSError) as exc:  # reset, closed, bad answer
+            raise httpx.ReadError(f"{type(exc).__name__}: {exc}", request=request) from exc
 
     async def aclose(self) -> None:
         if self._session is not None:
