@@ -50,6 +50,7 @@ class Settings:
     seal_key: str = _secret()
     admin_token: str = _secret()
     dedupe_window_seconds: float = 604800.0
+    inbox_max_attempts: int = 5
     outbox_max_attempts: int = 5
     outbox_backoff_base_seconds: float = 1.0
     outbox_backoff_max_seconds: float = 300.0
@@ -90,6 +91,7 @@ class Settings:
             seal_key=r.text("GATEWAY_SEAL_KEY", ""),
             admin_token=r.text("GATEWAY_ADMIN_TOKEN", ""),
             dedupe_window_seconds=r.number("DEDUPE_WINDOW_SECONDS", float, 604800.0, low=0),
+            inbox_max_attempts=r.number("INBOX_MAX_ATTEMPTS", int, 5, low=1),
             outbox_max_attempts=r.number("OUTBOX_MAX_ATTEMPTS", int, 5, low=1),
             outbox_backoff_base_seconds=r.number("OUTBOX_BACKOFF_BASE_SECONDS", float, 1.0, low=0),
             outbox_backoff_max_seconds=r.number("OUTBOX_BACKOFF_MAX_SECONDS", float, 300.0, low=0),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+import traceback
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -134,6 +135,20 @@ def log_event(
     if fields:
         record.update(_mask_keys(fields))
     LOG.emit(level, msg, record)
+
+
+def log_exception(level: str, msg: str, exc: BaseException, *, stage: str, **fields: Any) -> None:
+    """One log line for a caught exception, with its type, message and traceback as fields."""
+    log_event(level, msg, stage=stage, **fields, **exception_fields(exc))
+
+
+def exception_fields(exc: BaseException) -> dict[str, Any]:
+    """``exc_type``, ``exc_message`` and ``traceback`` (the formatted stack) of ``exc``."""
+    return {
+        "exc_type": type(exc).__name__,
+        "exc_message": str(exc),
+        "traceback": "".join(traceback.format_exception(exc)),
+    }
 
 
 def configure_logging(

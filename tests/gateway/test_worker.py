@@ -456,3 +456,70 @@ async def test_store_outage_mid_pipeline_leaves_the_event_for_a_retry_not_the_qu
     assert await worker.run_once() == 1
     assert len(_outbox(runtime)) == 1
     assert _quarantine(runtime) == []
+
+
+# -- a failed quarantine write, poison messages -----------------------------------------------
+
+
+async def test_a_crash_whose_quarantine_write_fails_leaves_the_event_leased(
+    client_for, runtime, logs, monkeypatch
+) -> None:
+    """A bug outside any stage, then the quarantine write fails too: the event must not be
+    marked done (that would lose an ACKed message without a trace); it stays leased, said at
+    CRITICAL, and is processed once the store and the bug are fixed."""
+    import gateway.worker as worker_module
+
+    payload = _build("wa.text")
+    await _deliver(client_for, runtime, payload, "wa", cid="cid-qfail")
+
+    def broken_parse(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("parser bug")
+
+    async def refused(q: Any) -> None:
+        raise RuntimeError("quarantine table is read-only")
+
+    monkeypatch.setattr(worker_module, "parse", broken_parse)
+    monkeypatch.setattr(runtime.store, "quarantine_put", refused)
+    worker = InboxWorker(runtime, lease_seconds=0.0)
+    with pytest.raises(RuntimeError):
+        await worker.run_once()
+    assert await runtime.store.inbox_depth() == 1  # not marked done
+    assert _quarantine(runtime) == [] and _outbox(runtime) == {}
+    critical = [x for x in logs.lines if x["level"] == "CRITICAL"]
+    assert len(critical) == 1 and critical[0]["correlation_id"] == "cid-qfail"
+    assert "parser bug" in critical[0]["msg"] and "read-only" in critical[0]["msg"]
+    # both fixed: the next claim finishes it with its one reply
+    monkeypatch.undo()
+    assert await worker.run_once() == 1
+    assert await runtime.store.inbox_depth() == 0 and len(_outbox(runtime)) == 1
+
+
+async def test_an_event_claimed_too_often_is_quarantined_as_poison(
+    client_for, logs, monkeypatch
+) -> None:
+    """An event that kills its worker each time (OOM, a crash in a C extension) is claimed
+    again after every restart; past INBOX_MAX_ATTEMPTS it is parked, not claimed forever."""
+    rt = make_runtime(INBOX_MAX_ATTEMPTS="3")
+    payload = _build("wa.text")
+    await _deliver(client_for, rt, payload, "wa", cid="cid-poison")
+    worker = InboxWorker(rt, lease_seconds=0.0)
+    # three claims whose worker "died" before finishing (the claim counts, nothing else runs)
+    for _ in range(3):
+        [event] = await rt.store.inbox_claim("dying-worker", 10, 0.0)
+    assert event.attempts == 3
+    assert await worker.run_once() == 1  # the 4th claim: over the cap
+    [q] = _quarantine(rt)
+    assert q.reason == "poison" and q.correlation_id == "cid-poison"
+    assert q.detail["attempts"] == 4 and q.raw == meta_bytes(payload)
+    assert await rt.store.inbox_depth() == 0 and _outbox(rt) == {}
+    assert rt.metrics.value("errors_total", {"channel": "wa", "kind": "poison"}) == 1
+    assert any(x["level"] == "ERROR" and x.get("reason") == "poison" for x in logs.lines)
+
+
+async def test_an_event_under_the_attempt_cap_is_processed_normally(client_for, logs) -> None:
+    rt = make_runtime(INBOX_MAX_ATTEMPTS="3")
+    await _deliver(client_for, rt, _build("wa.text"), "wa", cid="cid-ok")
+    for _ in range(2):
+        await rt.store.inbox_claim("dying-worker", 10, 0.0)
+    assert await InboxWorker(rt, lease_seconds=0.0).run_once() == 1  # 3rd attempt: allowed
+    assert _quarantine(rt) == [] and len(_outbox(rt)) == 1

@@ -262,3 +262,21 @@ def test_open_store_rejects_an_unknown_url() -> None:
         open_store("postgres://localhost/gw")
     with pytest.raises(StoreURLError, match="names no file"):
         open_store("sqlite:///")
+
+
+async def test_every_claim_of_an_unfinished_event_counts_one_attempt(
+    store: Store, clock: Clock
+) -> None:
+    """The worker's poison cap (INBOX_MAX_ATTEMPTS) reads this count: a worker that dies
+    holding an event (its lease ends) or loses a claim's answer still adds one attempt."""
+    await store.inbox_put(event(0))
+    seen = []
+    for n in range(6):
+        [claimed] = await store.inbox_claim(f"w{n % 2}", 10, 30)
+        seen.append(claimed.attempts)
+        clock.now += 31  # the holder died: its lease ends
+    [again] = await store.inbox_claim("w9", 10, 30)
+    [lost] = await store.inbox_claim("w9", 10, 30)  # w9's answer was lost: taken again
+    assert seen == [1, 2, 3, 4, 5, 6] and (again.attempts, lost.attempts) == (7, 8)
+    await store.inbox_done("ev-0")
+    assert await store.inbox_claim("w9", 10, 30) == []
