@@ -6,7 +6,6 @@ import os
 from typing import Any
 
 from gateway.pipeline.base import Ingress, Reject
-from gateway.security.signature import HEADER, header_value
 from gateway.store.base import InboxEvent
 
 NAME = "ack"
@@ -16,15 +15,10 @@ async def run(ctx: Ingress) -> dict[str, Any]:
     """Store the bytes exactly as received; a store failure answers 503 so Meta retries."""
     assert ctx.channel is not None  # the parse stage set it
     ctx.event_id = os.urandom(16).hex()  # 128 random bits, as uuid4 without its object
-    headers = {"signature": ctx.signature}
-    sig = header_value(ctx.headers)
-    if sig is not None:
-        headers[HEADER] = sig
     event = InboxEvent(
         event_id=ctx.event_id,
         channel=ctx.channel,
         raw=ctx.body,
-        headers=headers,
         received_at=ctx.received_at,
         correlation_id=ctx.correlation_id,
     )

@@ -31,7 +31,6 @@ INBOX_FIELDS = {
     "event_id": "text",
     "channel": "text",
     "raw": "bytes",
-    "headers": "json",
     "received_at": "float",
     "correlation_id": "text",
     "attempts": "int",
@@ -270,6 +269,18 @@ class RedisStore:
     async def quarantine_list(self, limit: int = 100) -> list[Quarantined]:
         rows = await self._hashes_by_score(self.k_quarantine, self.h_q, limit)
         return [_from_hash(Quarantined, QUARANTINE_FIELDS, row) for row in rows]
+
+    async def quarantine_get(self, ids: list[str]) -> list[Quarantined]:
+        async with self.r.pipeline(transaction=False) as pipe:
+            for qid in ids:
+                pipe.hgetall(self.h_q + qid)
+            hashes = await pipe.execute()
+        found = [
+            _from_hash(Quarantined, QUARANTINE_FIELDS, {_str(k): v for k, v in h.items()})
+            for h in hashes
+            if h
+        ]
+        return sorted(found, key=lambda q: (q.at, q.quarantine_id))
 
     async def quarantine_take(self, ids: list[str] | None) -> list[Quarantined]:
         args = [self.h_q, "1" if ids is None else "0", "take", *(ids or [])]

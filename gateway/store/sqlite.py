@@ -16,7 +16,7 @@ from gateway.store.records import INFLIGHT_AT_CRASH, SnapshotError, item_from_ro
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS inbox (
-    event_id TEXT PRIMARY KEY, channel TEXT NOT NULL, raw BLOB NOT NULL, headers TEXT NOT NULL,
+    event_id TEXT PRIMARY KEY, channel TEXT NOT NULL, raw BLOB NOT NULL,
     received_at REAL NOT NULL, correlation_id TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
     lease_until REAL NOT NULL DEFAULT 0, owner TEXT);
 -- the claim walks the inbox oldest first, skipping leased events: without this index every
@@ -51,6 +51,8 @@ MIGRATIONS = (
     ("inbox", "owner_pid", "INTEGER"),
     ("outbox", "owner_pid", "INTEGER"),
 )
+# columns older releases wrote and nothing reads any more: (table, column), dropped at open
+DROPPED = (("inbox", "headers"),)
 
 
 def pid_alive(pid: int) -> bool:
@@ -101,11 +103,20 @@ class SqliteStore:
         self.group = GroupCommit(self.db)
         for pragma in self.PRAGMAS:
             self.db.execute(pragma)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Create the tables, add the columns newer releases use, drop the ones they do not
+        (at open, and after a restore brought back an older file)."""
         self.db.executescript(SCHEMA)
         for table, column, definition in MIGRATIONS:
             known = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
             if column not in known:
                 self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        for table, column in DROPPED:
+            known = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
+            if column in known:
+                self.db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
 
     def _tx(self) -> _Transaction:
         return _Transaction(self.db)
@@ -125,13 +136,12 @@ class SqliteStore:
         transaction (one WAL append instead of one per event), see ``GroupCommit``.
         """
         await self.group.write(
-            "INSERT OR IGNORE INTO inbox (event_id, channel, raw, headers, received_at, "
-            "correlation_id, attempts) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO inbox (event_id, channel, raw, received_at, "
+            "correlation_id, attempts) VALUES (?, ?, ?, ?, ?, ?)",
             (
                 event.event_id,
                 event.channel,
                 event.raw,
-                json.dumps(event.headers),
                 event.received_at,
                 event.correlation_id,
                 event.attempts,
@@ -154,7 +164,6 @@ class SqliteStore:
                 event_id=r["event_id"],
                 channel=r["channel"],
                 raw=bytes(r["raw"]),
-                headers=json.loads(r["headers"]),
                 received_at=r["received_at"],
                 correlation_id=r["correlation_id"],
                 attempts=r["attempts"],
@@ -358,6 +367,11 @@ class SqliteStore:
         q = "SELECT * FROM quarantine ORDER BY at, quarantine_id LIMIT ?"
         return [_quarantined(r) for r in self.db.execute(q, (limit,)).fetchall()]
 
+    async def quarantine_get(self, ids: list[str]) -> list[Quarantined]:
+        where, args = _keys_clause(ids, column="quarantine_id")
+        q = f"SELECT * FROM quarantine WHERE 1 = 1{where} ORDER BY at, quarantine_id"
+        return [_quarantined(r) for r in self.db.execute(q, tuple(args)).fetchall()]
+
     async def quarantine_take(self, ids: list[str] | None) -> list[Quarantined]:
         where, args = _keys_clause(ids, column="quarantine_id")
         with self._tx():
@@ -401,6 +415,7 @@ class SqliteStore:
             source.backup(self.db)
         finally:
             source.close()
+        self._migrate()
 
 
 class _Transaction:

@@ -228,7 +228,7 @@ async def test_a_tampered_envelope_is_rejected(runtime, logs) -> None:
     from gateway.pipeline.runner import process
 
     payload = _build("wa.text")
-    event = InboxEvent("ev1", "wa", meta_bytes(payload), {}, NOW, "tampered", attempts=1)
+    event = InboxEvent("ev1", "wa", meta_bytes(payload), NOW, "tampered", attempts=1)
     (update,) = parse("wa", payload, received_at=NOW, correlation_id="tampered")
     outcome = await process(Job(runtime, event, update, update.envelope), stages)
     assert outcome == "quarantined"
@@ -264,7 +264,7 @@ async def test_copies_of_one_message_in_one_claimed_batch_get_one_reply(tmp_path
     rt.store = SqliteStore(str(tmp_path / "gateway.db"))  # type: ignore[assignment]
     body = meta_bytes(_build("wa.text", seed=7))
     for n in range(10):
-        await rt.store.inbox_put(InboxEvent(f"ev-{n}", "wa", body, {}, NOW + n, f"storm-{n}"))
+        await rt.store.inbox_put(InboxEvent(f"ev-{n}", "wa", body, NOW + n, f"storm-{n}"))
     assert await InboxWorker(rt).run_once() == 10
     assert await rt.store.outbox_depth() == 1 and await rt.store.inbox_depth() == 0
     assert rt.metrics.value("inbound_total", {"channel": "wa", "outcome": "duplicate"}) == 9
@@ -281,7 +281,7 @@ async def test_the_worker_heartbeat_moves_while_it_works_through_a_batch(logs) -
     rt.clock = lambda: float(next(ticks))
     body = meta_bytes(_build("wa.text", seed=9))
     for n in range(3):
-        await rt.store.inbox_put(InboxEvent(f"ev-b{n}", "wa", body, {}, NOW, f"beat-{n}"))
+        await rt.store.inbox_put(InboxEvent(f"ev-b{n}", "wa", body, NOW, f"beat-{n}"))
     assert NAME not in rt.health.beats
     await InboxWorker(rt).run_once()  # no loop around it: only the per-update beats run
     assert rt.health.beats[NAME] >= 1_002  # one beat per update at least, on the moving clock
@@ -303,7 +303,7 @@ async def test_an_event_reclaimed_after_a_crash_is_finished_without_a_duplicate(
     runtime, logs
 ) -> None:
     payload = _build("batch.msg.multi_entry")
-    event = InboxEvent("ev-crash", "msg", meta_bytes(payload), {}, NOW, "reclaimed")
+    event = InboxEvent("ev-crash", "msg", meta_bytes(payload), NOW, "reclaimed")
     await runtime.store.inbox_put(event)
     # first worker: marks two messages seen, queues only the first, then "dies"
     from gateway.parsers import parse

@@ -24,7 +24,6 @@ def event(n: int, at: float = 1_750_000_000.0) -> InboxEvent:
         event_id=f"ev-{n}",
         channel="wa",
         raw=RAW + str(n).encode(),
-        headers={"x-hub-signature-256": "sha256=ab"},
         received_at=at + n,
         correlation_id=f"corr-{n}",
     )
@@ -52,7 +51,7 @@ async def test_inbox_keeps_raw_bytes_and_leases_each_event_to_one_worker(
     assert await store.inbox_depth() == 3
     first = await store.inbox_claim("w1", 2, 30)
     assert [e.event_id for e in first] == ["ev-0", "ev-1"]
-    assert first[0].raw == RAW + b"0" and first[0].headers == {"x-hub-signature-256": "sha256=ab"}
+    assert first[0].raw == RAW + b"0"
     assert first[0].attempts == 1 and first[0].correlation_id == "corr-0"
     second = await store.inbox_claim("w2", 10, 30)
     assert [e.event_id for e in second] == ["ev-2"]
@@ -280,3 +279,29 @@ async def test_every_claim_of_an_unfinished_event_counts_one_attempt(
     assert seen == [1, 2, 3, 4, 5, 6] and (again.attempts, lost.attempts) == (7, 8)
     await store.inbox_done("ev-0")
     assert await store.inbox_claim("w9", 10, 30) == []
+
+
+async def test_an_older_sqlite_file_with_the_headers_column_still_opens_and_stores(
+    tmp_path: Path,
+) -> None:
+    """Files written by earlier releases kept a never-read ``headers`` column (NOT NULL):
+    opening one drops it, so puts keep working."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.execute(
+        "CREATE TABLE inbox (event_id TEXT PRIMARY KEY, channel TEXT NOT NULL, raw BLOB NOT NULL, "
+        "headers TEXT NOT NULL, received_at REAL NOT NULL, correlation_id TEXT NOT NULL, "
+        "attempts INTEGER NOT NULL DEFAULT 0, lease_until REAL NOT NULL DEFAULT 0, owner TEXT)"
+    )
+    db.execute("INSERT INTO inbox VALUES ('old-1', 'wa', x'7b7d', '{}', 1.0, 'c-old', 0, 0, NULL)")
+    db.commit()
+    db.close()
+    store = open_store(f"sqlite:///{path}")
+    try:
+        await store.inbox_put(event(1))
+        claimed = await store.inbox_claim("w", 10, 30)
+        assert [e.event_id for e in claimed] == ["old-1", "ev-1"]
+    finally:
+        await store.close()
