@@ -7,12 +7,13 @@ from typing import Any
 
 from gateway.pipeline.base import Ingress, Reject
 from gateway.store.base import InboxEvent
+from gateway.store.transient import TRANSIENT_STORE_ERRORS
 
 NAME = "ack"
 
 
 async def run(ctx: Ingress) -> dict[str, Any]:
-    """Store the bytes exactly as received; a store failure answers 503 so Meta retries."""
+    """Store the bytes exactly as received; a store outage answers 503 so Meta retries."""
     assert ctx.channel is not None  # the parse stage set it
     ctx.event_id = os.urandom(16).hex()  # 128 random bits, as uuid4 without its object
     event = InboxEvent(
@@ -24,7 +25,9 @@ async def run(ctx: Ingress) -> dict[str, Any]:
     )
     try:
         await ctx.runtime.store.inbox_put(event)
-    except Exception as exc:
+    except TRANSIENT_STORE_ERRORS as exc:
+        # an outage only: Meta retries and the retry can succeed. Any other exception is a
+        # bug; it goes up to the route, which answers 500 and logs the traceback.
         raise Reject(
             503,
             "store_unavailable",

@@ -210,6 +210,47 @@ async def test_a_bug_on_the_ack_path_is_a_json_500_and_an_error_line(
     assert "RuntimeError: planted bug" in line["msg"] and line["channel"] == "wa"
 
 
+async def test_a_program_error_in_the_inbox_write_is_500_not_503(
+    client_for, runtime, logs, monkeypatch
+) -> None:
+    """Only a store outage may answer 503 (Meta retries, and the retry can succeed); a bug
+    answers 500 and logs its traceback as JSON, so someone fixes it."""
+
+    async def buggy_put(event: object) -> None:
+        raise TypeError("unsupported operand type(s) for +: 'int' and 'str'")
+
+    monkeypatch.setattr(runtime.store, "inbox_put", buggy_put)
+    body = _body()
+    async with client_for(runtime) as c:
+        r = await c.post("/webhook/wa", content=body, headers={"X-Hub-Signature-256": sign(body)})
+    assert r.status_code == 500 and r.json()["error"]["code"] == "internal"
+    [line] = [x for x in logs.lines if x["level"] == "ERROR"]
+    assert line["exc_type"] == "TypeError" and "unsupported operand" in line["exc_message"]
+    assert "Traceback (most recent call last)" in line["traceback"]
+    assert "buggy_put" in line["traceback"]
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [
+        ConnectionRefusedError("store refused"),
+        __import__("redis").exceptions.TimeoutError("Timeout reading from socket"),
+        __import__("sqlite3").OperationalError("database is locked"),
+    ],
+)
+async def test_a_store_outage_in_the_inbox_write_is_503(
+    client_for, runtime, logs, monkeypatch, outage: Exception
+) -> None:
+    async def down(event: object) -> None:
+        raise outage
+
+    monkeypatch.setattr(runtime.store, "inbox_put", down)
+    body = _body()
+    async with client_for(runtime) as c:
+        r = await c.post("/webhook/wa", content=body, headers={"X-Hub-Signature-256": sign(body)})
+    assert r.status_code == 503 and r.json()["error"]["code"] == "store_unavailable"
+
+
 async def test_the_first_of_two_signature_headers_is_the_one_checked(client_for, runtime) -> None:
     body = _body()
     async with client_for(runtime) as c:

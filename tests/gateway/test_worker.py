@@ -369,6 +369,7 @@ async def test_a_crash_in_one_update_is_quarantined_and_the_worker_goes_on(
         line for line in logs.lines if line.get("msg_id") == victim and line["level"] == "ERROR"
     )
     assert crash_line["stage"] == "core"
+    assert crash_line["exc_type"] == "RuntimeError" and "in flaky" in crash_line["traceback"]
 
 
 async def test_the_worker_loop_survives_a_store_outage_and_keeps_its_heartbeat(
