@@ -91,7 +91,7 @@ def build_runtime(
     graph = GraphClient(transport, settings.graph_timeout_seconds)
     runtime = Runtime(
         settings=settings,
-        store=open_store(settings.store_url),
+        store=open_store(settings.store_url, retention=settings.retention()),
         metrics=Metrics(),
         tenants=tenants,
         graph=graph,
@@ -105,11 +105,12 @@ def build_runtime(
 
 
 def sender_loops(runtime: Runtime) -> list[Background]:
-    """The send side's loops: the outbox sender and the DLQ schedule."""
+    """The send side's loops: the outbox sender, the DLQ schedule and the retention sweep."""
     from gateway.outbound.dlq_scheduler import DlqScheduler
     from gateway.outbound.worker import OutboxWorker
+    from gateway.retention import RetentionSweeper
 
-    return [OutboxWorker(runtime).run, DlqScheduler(runtime).run]
+    return [OutboxWorker(runtime).run, DlqScheduler(runtime).run, RetentionSweeper(runtime).run]
 
 
 def worker_loops(runtime: Runtime) -> list[Background]:

@@ -44,7 +44,7 @@ def _with_store(fn: Callable[[Store, Settings], Any]) -> int:
         return 2
 
     async def go() -> int:
-        store = open_store(settings.store_url)
+        store = open_store(settings.store_url, retention=settings.retention())
         try:
             return int(await fn(store, settings))
         finally:

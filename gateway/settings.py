@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
+from gateway.store.base import Retention
+
 T = TypeVar("T")
 
 SIGNATURE_MODES = ("off", "warn", "enforce")
@@ -50,6 +52,9 @@ class Settings:
     seal_key: str = _secret()
     admin_token: str = _secret()
     dedupe_window_seconds: float = 604800.0
+    outbox_sent_retention_seconds: float = 604800.0
+    quarantine_retention_seconds: float = 2592000.0
+    retention_sweep_seconds: float = 300.0
     inbox_max_attempts: int = 5
     outbox_max_attempts: int = 5
     outbox_backoff_base_seconds: float = 1.0
@@ -91,6 +96,13 @@ class Settings:
             seal_key=r.text("GATEWAY_SEAL_KEY", ""),
             admin_token=r.text("GATEWAY_ADMIN_TOKEN", ""),
             dedupe_window_seconds=r.number("DEDUPE_WINDOW_SECONDS", float, 604800.0, low=0),
+            outbox_sent_retention_seconds=r.number(
+                "OUTBOX_SENT_RETENTION_SECONDS", float, 604800.0, low=0
+            ),
+            quarantine_retention_seconds=r.number(
+                "QUARANTINE_RETENTION_SECONDS", float, 2592000.0, low=0
+            ),
+            retention_sweep_seconds=r.number("RETENTION_SWEEP_SECONDS", float, 300.0, low=0.1),
             inbox_max_attempts=r.number("INBOX_MAX_ATTEMPTS", int, 5, low=1),
             outbox_max_attempts=r.number("OUTBOX_MAX_ATTEMPTS", int, 5, low=1),
             outbox_backoff_base_seconds=r.number("OUTBOX_BACKOFF_BASE_SECONDS", float, 1.0, low=0),
@@ -116,6 +128,13 @@ class Settings:
         if problems:
             raise ConfigError(problems)
         return settings
+
+    def retention(self) -> Retention:
+        """How long the store keeps sent replies and quarantined events."""
+        return Retention(
+            sent_seconds=self.outbox_sent_retention_seconds,
+            quarantine_seconds=self.quarantine_retention_seconds,
+        )
 
     def send_url(self, channel: str) -> str | None:
         """The Graph base URL (with version) replies on ``channel`` go to, None if unset."""

@@ -5,6 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long finished records are kept (seconds): sent replies (their key refuses a second
+    reply meanwhile) and quarantined raw events (personal data: kept for replay, not forever)."""
+
+    sent_seconds: float = 7 * DAY  # Meta's retry horizon, as the dedupe window
+    quarantine_seconds: float = 30 * DAY
+
 
 @dataclass
 class InboxEvent:
@@ -123,6 +134,11 @@ class Store(Protocol):
     async def quarantine_take(self, ids: list[str] | None) -> list[Quarantined]: ...
     async def quarantine_purge(self, ids: list[str] | None) -> int: ...
     async def quarantine_depth(self) -> int: ...
+
+    # retention: drop what outlived its keep time (sent replies, quarantined events, expired
+    # dedupe marks); SQLite deletes rows here, Redis keys carry TTLs and this trims the
+    # indexes. Pending, inflight and dead items are never expired. Counts per kind.
+    async def expire(self, now: float) -> dict[str, int]: ...
 
     # backup
     async def backup(self, path: str) -> str: ...

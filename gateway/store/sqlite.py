@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from gateway.store.base import DeadLetter, InboxEvent, OutboxItem, Quarantined
+from gateway.store.base import DeadLetter, InboxEvent, OutboxItem, Quarantined, Retention
 from gateway.store.group_commit import GroupCommit
 from gateway.store.records import INFLIGHT_AT_CRASH, SnapshotError, item_from_row
 
@@ -50,6 +50,7 @@ OUTBOX_COLUMNS = (
 MIGRATIONS = (
     ("inbox", "owner_pid", "INTEGER"),
     ("outbox", "owner_pid", "INTEGER"),
+    ("outbox", "sent_at", "REAL"),
 )
 # columns older releases wrote and nothing reads any more: (table, column), dropped at open
 DROPPED = (("inbox", "headers"),)
@@ -88,9 +89,16 @@ class SqliteStore:
         "PRAGMA foreign_keys=ON",
     )
 
-    def __init__(self, path: str, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        path: str,
+        *,
+        clock: Callable[[], float] = time.time,
+        retention: Retention | None = None,
+    ) -> None:
         self.path = path
         self.clock = clock
+        self.retention = retention or Retention()
         self._marks = 0
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -266,9 +274,9 @@ class SqliteStore:
         # unconditional: Graph's answer proves the send happened, even if recovery had already
         # dead-lettered the item as inflight-at-crash (a worker slower than its lease)
         await self.group.write(
-            "UPDATE outbox SET state = 'sent', answer = ?, lease_until = 0, dead_reason = NULL, "
-            "dead_replayable = NULL, dead_at = NULL WHERE key = ?",
-            (json.dumps(answer), key),
+            "UPDATE outbox SET state = 'sent', answer = ?, sent_at = ?, lease_until = 0, "
+            "dead_reason = NULL, dead_replayable = NULL, dead_at = NULL WHERE key = ?",
+            (json.dumps(answer), self.clock(), key),
         )
 
     async def outbox_retry_later(self, key: str, next_attempt_at: float, error: str) -> None:
@@ -386,6 +394,21 @@ class SqliteStore:
 
     async def quarantine_depth(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM quarantine").fetchone()[0])
+
+    # retention: one sweep, three short deletes (freed pages are reused by later writes, so
+    # the file levels off at about one retention period's worth of rows)
+    async def expire(self, now: float) -> dict[str, int]:
+        r = self.retention
+        with self._tx():
+            sent = self.db.execute(
+                "DELETE FROM outbox WHERE state = 'sent' AND sent_at < ?",
+                (now - r.sent_seconds,),
+            ).rowcount
+            quarantined = self.db.execute(
+                "DELETE FROM quarantine WHERE at < ?", (now - r.quarantine_seconds,)
+            ).rowcount
+            marks = self.db.execute("DELETE FROM dedupe WHERE expires_at <= ?", (now,)).rowcount
+        return {"sent": sent, "quarantined": quarantined, "dedupe": marks}
 
     # backup: SQLite's online backup API copies a consistent snapshot page by page while the
     # gateway keeps writing (no lock held for the whole copy, unlike copying the file)

@@ -148,6 +148,9 @@ class MemoryStore:
     async def quarantine_depth(self) -> int:
         return len(self.quarantine)
 
+    async def expire(self, now: float) -> dict[str, int]:
+        return {"sent": 0, "quarantined": 0, "dedupe": 0}
+
     async def backup(self, path: str) -> str:
         return path
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from gateway.store import StoreURLError, open_store
-from gateway.store.base import InboxEvent, OutboxItem, Quarantined, Store
+from gateway.store.base import InboxEvent, OutboxItem, Quarantined, Retention, Store
 from gateway.store.records import SnapshotError
 from tests.gateway.store.conftest import Clock
 
@@ -305,3 +306,63 @@ async def test_an_older_sqlite_file_with_the_headers_column_still_opens_and_stor
         assert [e.event_id for e in claimed] == ["old-1", "ev-1"]
     finally:
         await store.close()
+
+
+# -- retention ------------------------------------------------------------------------------------
+
+SHORT = Retention(sent_seconds=0.3, quarantine_seconds=0.3)
+
+
+@pytest.fixture
+async def short_store(store_url: str, clock: Clock) -> AsyncIterator[Store]:
+    """A store whose sent replies and quarantined events are kept 0.3 s."""
+    s = open_store(store_url, clock=clock, retention=SHORT)
+    yield s
+    await s.close()
+
+
+async def _quarantined(s: Store, qid: str, at: float) -> None:
+    await s.quarantine_put(Quarantined(qid, "wa", "crash", b"{}", f"c-{qid}", at, {}))
+
+
+async def test_sent_replies_and_quarantined_events_expire_after_their_retention(
+    short_store: Store, clock: Clock
+) -> None:
+    """SQLite deletes them in the sweep (injected clock); Redis lets their keys' TTLs end
+    (server clock) and trims the quarantine index in the sweep: the test moves both."""
+    s = short_store
+    await s.outbox_put(item("wa:sent"))
+    await s.outbox_put(item("wa:pending", due=clock.now + 3600))
+    await s.outbox_put(item("wa:dead"))
+    for claimed in await s.outbox_claim_due(clock.now, 10, 30):
+        if claimed.key == "wa:sent":
+            await s.outbox_sent(claimed.key, {"messages": [{"id": "wamid.OUT"}]})
+        else:
+            await s.dlq_put(claimed, "graph-131026", replayable=False)
+    await _quarantined(s, "q-old", clock.now)
+    # inside the retention: everything still there
+    await s.expire(clock.now)
+    assert (await s.outbox_get("wa:sent")) is not None and await s.quarantine_depth() == 1
+    clock.now += 0.5
+    await asyncio.sleep(0.5)
+    await _quarantined(s, "q-new", clock.now)
+    await s.expire(clock.now)
+    assert await s.outbox_get("wa:sent") is None  # expired
+    assert await s.outbox_put(item("wa:sent")) is True  # the key is free again after the window
+    pending = await s.outbox_get("wa:pending")
+    assert pending is not None and pending.state == "pending"  # unsent work never expires
+    assert [d.item.key for d in await s.dlq_list()] == ["wa:dead"]  # dead letters wait for a human
+    assert [q.quarantine_id for q in await s.quarantine_list()] == ["q-new"]
+    assert await s.quarantine_depth() == 1
+
+
+async def test_the_default_retention_keeps_a_week_of_sent_replies(
+    store: Store, clock: Clock
+) -> None:
+    await store.outbox_put(item("wa:kept"))
+    [claimed] = await store.outbox_claim_due(clock.now, 10, 30)
+    await store.outbox_sent(claimed.key, {})
+    clock.now += 6 * 86400
+    await store.expire(clock.now)
+    assert await store.outbox_get("wa:kept") is not None
+    assert await store.outbox_put(item("wa:kept")) is False
