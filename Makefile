@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TARGET ?= reference
 
-.PHONY: setup test acceptance lint typecheck unit bench load chaos fuzz allure-report steps-catalogue clean
+.PHONY: setup test acceptance lint typecheck unit bench load chaos soak fuzz allure-report steps-catalogue clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -62,6 +62,13 @@ load: setup
 # the exactly-once accounting, exits 1 unless zero lost and zero doubled (reports/out/chaos.json)
 chaos: setup
 	$(BIN)/python -m simulator.load.chaos --duration 40 --rate 20 --crashes 4 --json reports/out/chaos.json
+
+# ---- soak (docs/reliability.md "Retention soak"): 90 s of steady signed texts through a real
+# gateway on SQLite with retention shortened to 15 s; samples the store every 10 s and exits 1
+# unless sent replies, dedupe marks and the pages in use level off (reports/out/soak.json)
+soak: setup
+	$(BIN)/python -m tests.gateway.durability.soak --duration 90 --rate 20 --retention 15 \
+		--json reports/out/soak.json
 
 # ---- fuzz (issue 7, docs/reliability.md "Fuzzing" and "Security probes"): 10,000 hostile requests
 # on raw sockets to a real `metasim-gateway serve` (RSS measured), 2,000 more in-process plus 2,000

@@ -41,6 +41,9 @@ class Settings:
     """The gateway's configuration (backlog env names kept: META_*, *_SEND_URL)."""
 
     app_secret: str = _secret()
+    # the secret before the last rotation: still accepted until it is removed (no gap while
+    # Meta switches over, and no need to drop to warn mode)
+    app_secret_previous: str = _secret()
     verify_token: str = _secret()
     signature_mode: str = "warn"
     wa_send_url: str | None = None
@@ -85,6 +88,7 @@ class Settings:
         send = {name: r.url(name, send_default) for name in SEND_URL_VARS}
         settings = cls(
             app_secret=r.text("META_APP_SECRET", ""),
+            app_secret_previous=r.text("META_APP_SECRET_PREVIOUS", ""),
             verify_token=r.text("META_VERIFY_TOKEN", ""),
             signature_mode=r.choice("META_SIGNATURE_REQUIRED", SIGNATURE_MODES, "warn"),
             wa_send_url=send["WA_SEND_URL"],
@@ -143,7 +147,15 @@ class Settings:
     def secret_values(self) -> list[str]:
         """Every secret value set, so the log redaction filter can mask it anywhere."""
         return [
-            v for v in (self.app_secret, self.verify_token, self.seal_key, self.admin_token) if v
+            v
+            for v in (
+                self.app_secret,
+                self.app_secret_previous,
+                self.verify_token,
+                self.seal_key,
+                self.admin_token,
+            )
+            if v
         ]
 
     def public(self) -> dict[str, Any]:
