@@ -159,19 +159,22 @@ def build_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        mode = runtime.settings.signature_mode
-        if mode != "enforce":
+        mode, env = runtime.settings.signature_mode, runtime.settings.env
+        if mode != "enforce":  # said at every start, so no deploy hides it
             log_event(
                 "WARNING",
-                f"META_SIGNATURE_REQUIRED={mode}: unsigned or wrongly signed webhooks are "
+                f"META_SIGNATURE_REQUIRED={mode}"
+                + (" in prod" if env == "prod" else "")
+                + ": unsigned or wrongly signed webhooks are "
                 + (
                     "accepted without any check"
                     if mode == "off"
-                    else "accepted (logged and counted)"
+                    else "accepted and answered (logged and counted)"
                 )
                 + "; set enforce in production",
                 stage="startup",
                 mode=mode,
+                env=env,
             )
         log_event("INFO", "gateway started", stage="startup", env=runtime.settings.env, mode=mode)
         if inline_workers:
