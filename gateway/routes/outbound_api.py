@@ -91,6 +91,23 @@ def _queue_item(
     )
 
 
+async def _read_limited(request: Request) -> bytes | None:
+    """The body, or None as soon as it is known to exceed MAX_BODY: a declared length is
+    refused before reading, a streamed one at the chunk that crosses the limit (the webhook
+    route's rule), so an oversized request never sits whole in memory."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def outbound_routes(runtime: Runtime) -> list[Route]:
     """POST /v1/messages."""
 
@@ -103,8 +120,8 @@ def outbound_routes(runtime: Runtime) -> list[Route]:
         client = runtime.tenants.by_api_key(key)
         if client is None:
             return _error(403, "forbidden", "unknown API key")
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
+        raw = await _read_limited(request)
+        if raw is None:
             return _error(413, "too_large", f"the body is over {MAX_BODY} bytes")
         try:
             data = json.loads(raw)

@@ -383,3 +383,28 @@ async def test_api_auth_and_idempotency(rt: Runtime, http: httpx.AsyncClient) ->
     assert first.status_code == 202 and again.status_code == 200
     assert again.json() == {"key": "wa:api:acme:order-42", "status": "duplicate"}
     assert await rt.store.outbox_depth() == 1
+
+
+async def test_an_oversized_api_body_is_refused_while_streaming_not_after_reading_it(
+    http: httpx.AsyncClient,
+) -> None:
+    """Chunked (no Content-Length): the gateway stops at the limit (256 KiB) instead of
+    reading megabytes into memory first, as the webhook route does."""
+    sent = {"chunks": 0}
+
+    async def endless() -> AsyncIterator[bytes]:
+        for _ in range(200):  # 12.5 MiB if read to the end
+            sent["chunks"] += 1
+            yield b"x" * 65536
+
+    r = await http.post("/v1/messages", headers=API, content=endless())
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+    assert sent["chunks"] <= 6  # 256 KiB is 4 chunks; a little read-ahead at most
+
+
+async def test_a_declared_oversized_api_body_is_refused_before_reading(
+    http: httpx.AsyncClient,
+) -> None:
+    body = b"{" + b" " * (300 * 1024) + b"}"
+    r = await http.post("/v1/messages", headers=API, content=body)
+    assert r.status_code == 413
