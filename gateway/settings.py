@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from gateway.store.base import Retention
@@ -20,7 +20,6 @@ WORKER_MODES = ("process", "inline")
 # The local fake Graph API (simulator/graph) listens here by default; only dev/test may use it.
 FAKE_GRAPH_BASE = "http://127.0.0.1:8089/v25.0"
 SEND_URL_VARS = ("WA_SEND_URL", "IG_SEND_URL", "MSG_SEND_URL")
-CHANNEL_SEND_VAR = {"wa": "WA_SEND_URL", "ig": "IG_SEND_URL", "msg": "MSG_SEND_URL"}
 
 
 class ConfigError(ValueError):
@@ -157,14 +156,6 @@ class Settings:
             )
             if v
         ]
-
-    def public(self) -> dict[str, Any]:
-        """The settings as a dict with secrets replaced by ``"***"`` (or ``""`` when unset)."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            out[f.name] = ("***" if value else "") if not f.repr else value
-        return out
 
 
 class _Reader:
