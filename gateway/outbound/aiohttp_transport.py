@@ -43,8 +43,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         timeout = aiohttp.ClientTimeout(
             sock_connect=timeouts.get("connect"),
             sock_read=timeouts.get("read"),
-            # the whole exchange within the Graph timeout: the outbox lease (timeout + 5 s)
-            # must outlive any send, or a slow one would be recovered while still in flight
+            # the whole exchange within the Graph timeout (+10 %, at most 1 s): the outbox lease
+            # (timeout + 5 s) must outlive any send, or a slow one would be recovered in flight
             total=_total(timeouts),
         )
         try:
@@ -85,5 +85,12 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
 
 def _total(timeouts: dict[str, Any]) -> float | None:
+    """The longest phase plus 10 % (at most 1 s): the connect timer (sock_connect) then fires
+    before the total one, so a connect that hangs is reported as a connect failure (never sent,
+    retried), not as a timeout after sending (ambiguous); and the total stays well inside the
+    outbox lease (Graph timeout + 5 s)."""
     phases = [v for v in timeouts.values() if isinstance(v, int | float)]
-    return max(phases) if phases else None
+    if not phases:
+        return None
+    longest = max(phases)
+    return longest + min(1.0, 0.1 * longest)

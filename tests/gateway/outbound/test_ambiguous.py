@@ -8,6 +8,8 @@ re-sent by the worker or the DLQ schedule, only by an operator's forced replay.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 from collections.abc import Iterator
 
 import httpx
@@ -143,3 +145,40 @@ async def test_over_real_tcp_a_held_answer_times_out_as_ambiguous(
         await asyncio.sleep(0)
     assert answer.status == 0 and answer.transport == "ambiguous"
     assert "held" in accepted_sends(app)
+
+
+@pytest.fixture
+def unanswered_syn() -> Iterator[str]:
+    """A port whose connect hangs: a listener that never accepts, its backlog already full,
+    so the kernel drops further SYNs (what a firewall black-holing Graph looks like)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    fillers = []
+    for _ in range(8):
+        c = socket.socket()
+        c.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            c.connect(("127.0.0.1", port))
+        fillers.append(c)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        for c in fillers:
+            c.close()
+        server.close()
+
+
+async def test_over_real_tcp_a_connect_that_hangs_is_retried_not_ambiguous(
+    unanswered_syn: str,
+) -> None:
+    """The request never left: the connect timer must fire before the whole-exchange one,
+    or a black-holed Graph would dead-letter every send instead of retrying it."""
+    client = GraphClient(AiohttpTransport(), timeout=0.5)
+    try:
+        body = reply("wa:z", 0.0).body
+        answer = await client.send(f"{unanswered_syn}/v25.0/{PHONE_ID}/messages", body, TOKEN)
+    finally:
+        await client.aclose()
+    assert answer.status == 0 and answer.transport == "connect"
