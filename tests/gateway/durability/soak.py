@@ -1,9 +1,10 @@
 """Soak: steady traffic through a real gateway with short retention; the store must level off.
 
 ``python -m tests.gateway.durability.soak --duration 90`` (``make soak``) starts the fake Graph
-API and one ``metasim-gateway serve`` on SQLite, sends steady signed texts (with Meta-style
-redeliveries), and samples the store every ``--every`` seconds: rows per table, and the bytes
-the file really uses (pages in use, not the file size, which never shrinks). With retention
+API and one ``metasim-gateway serve`` on SQLite (``--backend redis``: on a Redis server started
+for the run), sends steady signed texts (with Meta-style redeliveries), and samples the store
+every ``--every`` seconds: records per kind, and the bytes the store really uses (SQLite: pages
+in use, not the file size, which never shrinks; Redis: ``used_memory``). With retention
 shortened to ``--retention`` seconds, sent replies and dedupe marks are swept as fast as they
 come, so the counts stop growing after about one retention period instead of rising with the
 traffic. Exit 1 if the last third of the run still grows.
@@ -13,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sqlite3
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -23,6 +26,7 @@ from pathlib import Path
 
 from simulator.load.chaos_traffic import TrafficPlan, run_traffic
 from simulator.load.stack import SECRET, Stack
+from tests.gateway.store.redis_server import redis_server
 
 TABLES = ("inbox", "outbox", "dedupe", "quarantine")
 
@@ -52,6 +56,28 @@ def sample(db: Path, at: float) -> Sample:
     return Sample(round(at, 1), rows, (pages - free) * size, files)
 
 
+def sample_redis(url: str, prefix: str, at: float) -> Sample:
+    """Records per kind (keys by pattern, queue lengths) and Redis's ``used_memory``."""
+    import redis
+
+    r = redis.Redis.from_url(url)
+    try:
+
+        def count(pattern: str) -> int:
+            return sum(1 for _ in r.scan_iter(match=f"{prefix}:{pattern}", count=1000))
+
+        rows = {
+            "inbox": int(r.llen(f"{prefix}:inbox:new")) + int(r.zcard(f"{prefix}:inbox:leased")),
+            "outbox": count("out:*"),
+            "dedupe": count("dedupe:*"),
+            "quarantine": int(r.zcard(f"{prefix}:quarantine")),
+        }
+        used = int(r.info("memory")["used_memory"])
+    finally:
+        r.close()
+    return Sample(round(at, 1), rows, used, 0)
+
+
 def levelled(samples: list[Sample], slack: float = 0.15) -> bool:
     """True when the finished rows stop growing: over the last third of the run, the sent
     outbox rows and dedupe marks stay within ``slack`` of where that third began."""
@@ -72,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rate", type=float, default=20.0, help="webhooks per second")
     p.add_argument("--retention", type=float, default=15.0, help="retention of every kind, s")
     p.add_argument("--every", type=float, default=10.0, help="seconds between samples")
+    p.add_argument("--backend", choices=("sqlite", "redis"), default="sqlite")
     p.add_argument("--json", type=Path, help="also write the samples here")
     args = p.parse_args(argv)
     keep = str(args.retention)
@@ -82,25 +109,37 @@ def main(argv: list[str] | None = None) -> int:
         "RETENTION_SWEEP_SECONDS": str(max(1.0, args.retention / 5)),
     }
     samples: list[Sample] = []
-    with Stack(env=env, callbacks=False) as stack:
+    with contextlib.ExitStack() as resources:
+        store_url = None
+        if args.backend == "redis":
+            tmp = resources.enter_context(tempfile.TemporaryDirectory(prefix="metasim-soak-"))
+            store_url = resources.enter_context(redis_server(Path(tmp))) + "?prefix=soak"
+        stack = resources.enter_context(Stack(store_url, env=env, callbacks=False))
         db = Path(stack.store_url.removeprefix("sqlite:///"))
+        started = time.monotonic()
+
+        def take() -> Sample:
+            at = time.monotonic() - started
+            if store_url is not None:
+                return sample_redis(store_url.split("?")[0], "soak", at)
+            return sample(db, at)
+
         plan = TrafficPlan(SECRET, stack.webhook_url, rate=args.rate, duration=args.duration)
         done = threading.Event()
-        started = time.monotonic()
 
         def sampler() -> None:
             while not done.wait(args.every):
-                samples.append(sample(db, time.monotonic() - started))
+                samples.append(take())
 
         thread = threading.Thread(target=sampler, name="soak-sampler", daemon=True)
         thread.start()
         traffic = asyncio.run(run_traffic(plan))
         done.set()
         thread.join()
-        samples.append(sample(db, time.monotonic() - started))
+        samples.append(take())
     ok = levelled(samples) and not traffic.unacked
-    print(f"soak: {traffic.sent} webhooks ({traffic.redeliveries} redelivered) at {args.rate}/s, "
-          f"retention {args.retention:g} s")  # fmt: skip
+    print(f"soak ({args.backend}): {traffic.sent} webhooks ({traffic.redeliveries} redelivered) "
+          f"at {args.rate}/s, retention {args.retention:g} s")  # fmt: skip
     print(f"{'t (s)':>6} {'inbox':>6} {'outbox':>7} {'dedupe':>7} {'quar.':>6} "
           f"{'used KiB':>9} {'file KiB':>9}")  # fmt: skip
     for s in samples:
