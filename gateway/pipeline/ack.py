@@ -7,7 +7,7 @@ from typing import Any
 
 from gateway.pipeline.base import Ingress, Reject
 from gateway.store.base import InboxEvent
-from gateway.store.transient import TRANSIENT_STORE_ERRORS
+from gateway.store.transient import is_transient
 
 NAME = "ack"
 
@@ -25,9 +25,10 @@ async def run(ctx: Ingress) -> dict[str, Any]:
     )
     try:
         await ctx.runtime.store.inbox_put(event)
-    except TRANSIENT_STORE_ERRORS as exc:
-        # an outage only: Meta retries and the retry can succeed. Any other exception is a
-        # bug; it goes up to the route, which answers 500 and logs the traceback.
+    except Exception as exc:
+        if not is_transient(exc):
+            raise  # a bug: the route answers 500 and logs the traceback
+        # an outage only: Meta retries and the retry can succeed
         raise Reject(
             503,
             "store_unavailable",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 
@@ -210,6 +211,32 @@ async def test_a_bug_on_the_ack_path_is_a_json_500_and_an_error_line(
     assert "RuntimeError: planted bug" in line["msg"] and line["channel"] == "wa"
 
 
+def _sqlite_error(message: str, code: int) -> Exception:
+    """An OperationalError as sqlite3 raises it, with its result code."""
+    exc = sqlite3.OperationalError(message)
+    exc.sqlite_errorcode = code  # type: ignore[attr-defined]
+    return exc
+
+
+async def test_a_schema_error_in_the_inbox_write_is_a_bug_500_not_an_outage(
+    client_for, runtime, logs, monkeypatch
+) -> None:
+    """sqlite3 raises OperationalError for a locked file and for a missing column alike; only
+    the first is an outage. The second is a bug a retry can never fix."""
+    db = sqlite3.connect(":memory:")
+
+    async def wrong_schema(event: object) -> None:
+        db.execute("INSERT INTO inbox (no_such_column) VALUES (1)")
+
+    monkeypatch.setattr(runtime.store, "inbox_put", wrong_schema)
+    body = _body()
+    async with client_for(runtime) as c:
+        r = await c.post("/webhook/wa", content=body, headers={"X-Hub-Signature-256": sign(body)})
+    assert r.status_code == 500
+    [line] = [x for x in logs.lines if x["level"] == "ERROR"]
+    assert line["exc_type"] == "OperationalError" and "no such table" in line["exc_message"]
+
+
 async def test_a_program_error_in_the_inbox_write_is_500_not_503(
     client_for, runtime, logs, monkeypatch
 ) -> None:
@@ -235,7 +262,8 @@ async def test_a_program_error_in_the_inbox_write_is_500_not_503(
     [
         ConnectionRefusedError("store refused"),
         __import__("redis").exceptions.TimeoutError("Timeout reading from socket"),
-        __import__("sqlite3").OperationalError("database is locked"),
+        _sqlite_error("database is locked", 5),  # SQLITE_BUSY
+        _sqlite_error("disk I/O error", 10),  # SQLITE_IOERR
     ],
 )
 async def test_a_store_outage_in_the_inbox_write_is_503(
