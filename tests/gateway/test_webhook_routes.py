@@ -389,6 +389,21 @@ async def test_metrics_move(client_for, runtime) -> None:
         assert name in text
 
 
+async def test_metrics_during_a_store_outage_still_answer_and_say_why(
+    client_for, runtime, logs, monkeypatch
+) -> None:
+    async def down() -> int:
+        raise ConnectionError("store down")
+
+    monkeypatch.setattr(runtime.store, "inbox_depth", down)
+    async with client_for(runtime) as c:
+        r = await c.get("/metrics")
+    assert r.status_code == 200 and "inbound_total" in r.text  # the counters are not hidden
+    [line] = [x for x in logs.lines if x["stage"] == "metrics"]
+    assert line["level"] == "WARNING" and "queue depths not refreshed" in line["msg"]
+    assert line["exc_type"] == "ConnectionError"
+
+
 async def test_wrong_http_method_is_405_not_5xx(client_for, runtime) -> None:
     async with client_for(runtime) as c:
         r = await c.put("/webhook/wa", content=b"{}")
