@@ -48,8 +48,11 @@ class InboxWorker:
                     done = await self.run_once()
                 except Exception as exc:  # the store may be briefly down: retry, never die
                     rt.metrics.errors.labels("all", "worker").inc()
-                    log_event(
-                        "ERROR", f"inbox claim failed: {type(exc).__name__}: {exc}", stage="worker"
+                    log_exception(
+                        "ERROR",
+                        f"inbox claim failed: {type(exc).__name__}: {exc}",
+                        exc,
+                        stage="worker",
                     )
                     done = 0
                     await _wait(stop, 1.0)

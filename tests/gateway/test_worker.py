@@ -393,6 +393,8 @@ async def test_the_worker_loop_survives_a_store_outage_and_keeps_its_heartbeat(
         stop.set()
         await asyncio.wait_for(task, 5)
     assert not runtime.health.alive("inbox-worker", time.time(), 5.0)
+    claim = next(x for x in logs.lines if x["msg"].startswith("inbox claim failed"))
+    assert claim["exc_type"] == "ConnectionError" and "inbox_claim" in claim["traceback"]
 
 
 # -- secrets ---------------------------------------------------------------------------------------
