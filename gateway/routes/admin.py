@@ -12,11 +12,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.observability.logs import log_event, log_exception
+from gateway.routes.bodies import read_limited
 from gateway.runtime import Runtime, WorkerUnavailable
 from gateway.store.base import DeadLetter, InboxEvent, Quarantined
 
 Handler = Callable[[Request], Awaitable[Response]]
 MAX_LIST = 1000
+# a selection of keys: 1000 keys of ~60 bytes fit in 64 KiB with room to spare
+MAX_ADMIN_BODY = 64 * 1024
 
 
 WORKER_HINT = "retry in a few seconds: GET /ready answers 200 again once the worker process is up"
@@ -50,7 +53,9 @@ def _guard(runtime: Runtime, handler: Handler) -> Handler:
 
 async def _selection(request: Request) -> tuple[list[str] | None, bool] | JSONResponse:
     """``{"keys": [...]?, "force": bool?}`` from the body (empty body = everything, no force)."""
-    raw = await request.body()
+    raw = await read_limited(request, MAX_ADMIN_BODY)
+    if raw is None:
+        return _error(413, "too_large", f"the body is over {MAX_ADMIN_BODY} bytes")
     if not raw.strip():
         return None, False
     try:

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from gateway.observability.logs import log_event
 from gateway.outbound.requests import MessageError, graph_request
 from gateway.outbound.validate import check_body
+from gateway.routes.bodies import read_limited
 from gateway.runtime import Runtime
 from gateway.store.base import OutboxItem
 from gateway.tenants import CHANNELS, Client
@@ -91,23 +92,6 @@ def _queue_item(
     )
 
 
-async def _read_limited(request: Request) -> bytes | None:
-    """The body, or None as soon as it is known to exceed MAX_BODY: a declared length is
-    refused before reading, a streamed one at the chunk that crosses the limit (the webhook
-    route's rule), so an oversized request never sits whole in memory."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def outbound_routes(runtime: Runtime) -> list[Route]:
     """POST /v1/messages."""
 
@@ -120,7 +104,7 @@ def outbound_routes(runtime: Runtime) -> list[Route]:
         client = runtime.tenants.by_api_key(key)
         if client is None:
             return _error(403, "forbidden", "unknown API key")
-        raw = await _read_limited(request)
+        raw = await read_limited(request, MAX_BODY)
         if raw is None:
             return _error(413, "too_large", f"the body is over {MAX_BODY} bytes")
         try:

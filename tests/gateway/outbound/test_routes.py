@@ -408,3 +408,16 @@ async def test_a_declared_oversized_api_body_is_refused_before_reading(
     body = b"{" + b" " * (300 * 1024) + b"}"
     r = await http.post("/v1/messages", headers=API, content=body)
     assert r.status_code == 413
+
+
+async def test_an_oversized_admin_body_is_refused_while_streaming(http: httpx.AsyncClient) -> None:
+    sent = {"chunks": 0}
+
+    async def endless() -> AsyncIterator[bytes]:
+        for _ in range(100):
+            sent["chunks"] += 1
+            yield b" " * 65536
+
+    r = await http.post("/admin/dlq/replay", headers=ADMIN, content=endless())
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+    assert sent["chunks"] <= 3
