@@ -91,7 +91,7 @@ def build_runtime(
     graph = GraphClient(transport, settings.graph_timeout_seconds)
     runtime = Runtime(
         settings=settings,
-        store=open_store(settings.store_url),
+        store=open_store(settings.store_url, retention=settings.retention()),
         metrics=Metrics(),
         tenants=tenants,
         graph=graph,
@@ -105,11 +105,12 @@ def build_runtime(
 
 
 def sender_loops(runtime: Runtime) -> list[Background]:
-    """The send side's loops: the outbox sender and the DLQ schedule."""
+    """The send side's loops: the outbox sender, the DLQ schedule and the retention sweep."""
     from gateway.outbound.dlq_scheduler import DlqScheduler
     from gateway.outbound.worker import OutboxWorker
+    from gateway.retention import RetentionSweeper
 
-    return [OutboxWorker(runtime).run, DlqScheduler(runtime).run]
+    return [OutboxWorker(runtime).run, DlqScheduler(runtime).run, RetentionSweeper(runtime).run]
 
 
 def worker_loops(runtime: Runtime) -> list[Background]:
@@ -158,19 +159,22 @@ def build_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        mode = runtime.settings.signature_mode
-        if mode != "enforce":
+        mode, env = runtime.settings.signature_mode, runtime.settings.env
+        if mode != "enforce":  # said at every start, so no deploy hides it
             log_event(
                 "WARNING",
-                f"META_SIGNATURE_REQUIRED={mode}: unsigned or wrongly signed webhooks are "
+                f"META_SIGNATURE_REQUIRED={mode}"
+                + (" in prod" if env == "prod" else "")
+                + ": unsigned or wrongly signed webhooks are "
                 + (
                     "accepted without any check"
                     if mode == "off"
-                    else "accepted (logged and counted)"
+                    else "accepted and answered (logged and counted)"
                 )
                 + "; set enforce in production",
                 stage="startup",
                 mode=mode,
+                env=env,
             )
         log_event("INFO", "gateway started", stage="startup", env=runtime.settings.env, mode=mode)
         if inline_workers:

@@ -61,8 +61,3 @@ def latest(dir: str | Path) -> Path | None:
     """The newest snapshot in ``dir``, or None."""
     found = snapshots(dir)
     return found[-1][1] if found else None
-
-
-async def restore(store: Store, path: str | Path) -> None:
-    """Bring ``store`` back to the snapshot at ``path`` (raises SnapshotError if it is not one)."""
-    await store.restore(str(path))

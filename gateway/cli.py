@@ -47,8 +47,11 @@ def _run(args: argparse.Namespace, settings: Settings, *, worker_process: bool) 
         return 2
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
-    # the gateway writes its own JSON logs; uvicorn's access log would double the cost per request
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning", lifespan="on")
+    # the gateway writes its own JSON logs; uvicorn's access log would double the cost per
+    # request. log_config=None: uvicorn installs no text handlers, its lines reach the JSON log
+    # (configure_logging, called by create_app, routes stdlib logging there)
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning",
+                lifespan="on", log_config=None)  # fmt: skip
     return 0
 
 

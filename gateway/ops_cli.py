@@ -44,7 +44,7 @@ def _with_store(fn: Callable[[Store, Settings], Any]) -> int:
         return 2
 
     async def go() -> int:
-        store = open_store(settings.store_url)
+        store = open_store(settings.store_url, retention=settings.retention())
         try:
             return int(await fn(store, settings))
         finally:
@@ -76,7 +76,7 @@ def _restore(args: argparse.Namespace) -> int:
         if path is None:
             sys.stderr.write(f"metasim-gateway: no snapshot in {args.dir or s.backup_dir}\n")
             return 1
-        await snapshots.restore(store, path)
+        await store.restore(str(path))
         print(json.dumps({"restored": str(path)}))
         return 0
 

@@ -6,11 +6,15 @@ import ipaddress
 import os
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
 from gateway.settings import FAKE_GRAPH_BASE, SEND_URL_VARS, ConfigError, Settings
 from gateway.tenants import ClientsFileError, Tenants
+
+# the example clients file of the repository: its Graph token and API key are public
+EXAMPLE_CLIENTS = Path(__file__).resolve().parents[1] / "examples" / "clients.json"
 
 # Ports the simulator's fake Graph API / mock servers listen on by default.
 MOCK_PORTS = frozenset({8089, urlsplit(FAKE_GRAPH_BASE).port or 8089})
@@ -65,10 +69,46 @@ def check(settings: Settings, env: Mapping[str, str] | None = None) -> list[str]
         elif prod and (reason := mock_reason(url)):
             problems.append(f"{var}={url} points at a mock in prod: {reason}")
     try:
-        Tenants.load(settings.clients_file, env)
+        tenants = Tenants.load(settings.clients_file, env)
     except ClientsFileError as exc:
         problems.extend(f"GATEWAY_CLIENTS_FILE: {p}" for p in exc.problems)
+    else:
+        if prod:
+            problems.extend(_published_secrets(settings.clients_file, tenants))
     return problems
+
+
+def warnings(settings: Settings) -> list[str]:
+    """Risks preflight names without failing (the gateway also logs them at every start)."""
+    found: list[str] = []
+    if settings.env == "prod" and settings.signature_mode == "warn":
+        found.append(
+            "META_SIGNATURE_REQUIRED=warn in prod: unsigned and wrongly signed webhooks are "
+            "accepted and answered (only logged and counted); set enforce once "
+            'signature_total{result!="valid"} stays flat'
+        )
+    return found
+
+
+def _published_secrets(clients_file: str, tenants: Tenants) -> list[str]:
+    """Problems when prod would run on the repository's example credentials."""
+    if not EXAMPLE_CLIENTS.is_file():
+        return []  # installed without the examples: nothing published to compare with
+    if Path(clients_file).resolve() == EXAMPLE_CLIENTS:
+        return [
+            f"GATEWAY_CLIENTS_FILE={clients_file} is the example clients file in prod: its "
+            "API key and Graph token are published in the repository; write your own"
+        ]
+    try:
+        published = set(Tenants.load(str(EXAMPLE_CLIENTS)).secret_values())
+    except ClientsFileError:
+        return []
+    return [
+        f"GATEWAY_CLIENTS_FILE: client {c.client_id} uses an API key or Graph token published "
+        "in the repository's example clients file; issue new ones"
+        for c in tenants.clients
+        if {c.api_key, c.graph_token} & published
+    ]
 
 
 def problems(env: Mapping[str, str] | None = None) -> list[str]:
@@ -89,13 +129,26 @@ def main(env: Mapping[str, str] | None = None, out: TextIO | None = None) -> int
     """Print every problem and return 1, or print a one-line OK and return 0."""
     stream = out if out is not None else sys.stdout
     found = problems(env)
+    risks = _warnings_of(env)
     if not found:
-        stream.write("preflight: OK\n")
+        head = f", {len(risks)} warning" + ("s" if len(risks) > 1 else "") if risks else ""
+        stream.write(f"preflight: OK{head}\n")
+        for w in risks:
+            stream.write(f"  ! {w}\n")
         return 0
     stream.write(f"preflight: {len(found)} problem(s)\n")
     for p in found:
         stream.write(f"  - {p}\n")
+    for w in risks:
+        stream.write(f"  ! {w}\n")
     return 1
+
+
+def _warnings_of(env: Mapping[str, str] | None) -> list[str]:
+    try:
+        return warnings(Settings.from_env(os.environ if env is None else env))
+    except ConfigError:
+        return []  # the problems already say what is wrong
 
 
 if __name__ == "__main__":

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+from gateway.store.base import Retention
 
 T = TypeVar("T")
 
@@ -18,7 +20,6 @@ WORKER_MODES = ("process", "inline")
 # The local fake Graph API (simulator/graph) listens here by default; only dev/test may use it.
 FAKE_GRAPH_BASE = "http://127.0.0.1:8089/v25.0"
 SEND_URL_VARS = ("WA_SEND_URL", "IG_SEND_URL", "MSG_SEND_URL")
-CHANNEL_SEND_VAR = {"wa": "WA_SEND_URL", "ig": "IG_SEND_URL", "msg": "MSG_SEND_URL"}
 
 
 class ConfigError(ValueError):
@@ -39,6 +40,9 @@ class Settings:
     """The gateway's configuration (backlog env names kept: META_*, *_SEND_URL)."""
 
     app_secret: str = _secret()
+    # the secret before the last rotation: still accepted until it is removed (no gap while
+    # Meta switches over, and no need to drop to warn mode)
+    app_secret_previous: str = _secret()
     verify_token: str = _secret()
     signature_mode: str = "warn"
     wa_send_url: str | None = None
@@ -50,6 +54,10 @@ class Settings:
     seal_key: str = _secret()
     admin_token: str = _secret()
     dedupe_window_seconds: float = 604800.0
+    outbox_sent_retention_seconds: float = 604800.0
+    quarantine_retention_seconds: float = 2592000.0
+    retention_sweep_seconds: float = 300.0
+    inbox_max_attempts: int = 5
     outbox_max_attempts: int = 5
     outbox_backoff_base_seconds: float = 1.0
     outbox_backoff_max_seconds: float = 300.0
@@ -79,6 +87,7 @@ class Settings:
         send = {name: r.url(name, send_default) for name in SEND_URL_VARS}
         settings = cls(
             app_secret=r.text("META_APP_SECRET", ""),
+            app_secret_previous=r.text("META_APP_SECRET_PREVIOUS", ""),
             verify_token=r.text("META_VERIFY_TOKEN", ""),
             signature_mode=r.choice("META_SIGNATURE_REQUIRED", SIGNATURE_MODES, "warn"),
             wa_send_url=send["WA_SEND_URL"],
@@ -90,6 +99,14 @@ class Settings:
             seal_key=r.text("GATEWAY_SEAL_KEY", ""),
             admin_token=r.text("GATEWAY_ADMIN_TOKEN", ""),
             dedupe_window_seconds=r.number("DEDUPE_WINDOW_SECONDS", float, 604800.0, low=0),
+            outbox_sent_retention_seconds=r.number(
+                "OUTBOX_SENT_RETENTION_SECONDS", float, 604800.0, low=0
+            ),
+            quarantine_retention_seconds=r.number(
+                "QUARANTINE_RETENTION_SECONDS", float, 2592000.0, low=0
+            ),
+            retention_sweep_seconds=r.number("RETENTION_SWEEP_SECONDS", float, 300.0, low=0.1),
+            inbox_max_attempts=r.number("INBOX_MAX_ATTEMPTS", int, 5, low=1),
             outbox_max_attempts=r.number("OUTBOX_MAX_ATTEMPTS", int, 5, low=1),
             outbox_backoff_base_seconds=r.number("OUTBOX_BACKOFF_BASE_SECONDS", float, 1.0, low=0),
             outbox_backoff_max_seconds=r.number("OUTBOX_BACKOFF_MAX_SECONDS", float, 300.0, low=0),
@@ -115,6 +132,13 @@ class Settings:
             raise ConfigError(problems)
         return settings
 
+    def retention(self) -> Retention:
+        """How long the store keeps sent replies and quarantined events."""
+        return Retention(
+            sent_seconds=self.outbox_sent_retention_seconds,
+            quarantine_seconds=self.quarantine_retention_seconds,
+        )
+
     def send_url(self, channel: str) -> str | None:
         """The Graph base URL (with version) replies on ``channel`` go to, None if unset."""
         return {"wa": self.wa_send_url, "ig": self.ig_send_url, "msg": self.msg_send_url}[channel]
@@ -122,16 +146,16 @@ class Settings:
     def secret_values(self) -> list[str]:
         """Every secret value set, so the log redaction filter can mask it anywhere."""
         return [
-            v for v in (self.app_secret, self.verify_token, self.seal_key, self.admin_token) if v
+            v
+            for v in (
+                self.app_secret,
+                self.app_secret_previous,
+                self.verify_token,
+                self.seal_key,
+                self.admin_token,
+            )
+            if v
         ]
-
-    def public(self) -> dict[str, Any]:
-        """The settings as a dict with secrets replaced by ``"***"`` (or ``""`` when unset)."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            out[f.name] = ("***" if value else "") if not f.repr else value
-        return out
 
 
 class _Reader:

@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 from gateway.jsonfast import loads
-from gateway.observability.logs import log_event
+from gateway.observability.logs import log_event, log_exception
 from gateway.parsers import ParseError, Update, parse
 from gateway.pipeline.base import Job
 from gateway.pipeline.runner import process, quarantine
@@ -48,8 +48,11 @@ class InboxWorker:
                     done = await self.run_once()
                 except Exception as exc:  # the store may be briefly down: retry, never die
                     rt.metrics.errors.labels("all", "worker").inc()
-                    log_event(
-                        "ERROR", f"inbox claim failed: {type(exc).__name__}: {exc}", stage="worker"
+                    log_exception(
+                        "ERROR",
+                        f"inbox claim failed: {type(exc).__name__}: {exc}",
+                        exc,
+                        stage="worker",
                     )
                     done = 0
                     await _wait(stop, 1.0)
@@ -80,7 +83,28 @@ class InboxWorker:
         return len(events)
 
     async def handle(self, event: InboxEvent) -> None:
-        """Process every update of one event, then mark it done (even if some were quarantined)."""
+        """Process every update of one event, then mark it done (even if some were quarantined).
+
+        The event is marked done only once it is finished or safely quarantined: when the
+        quarantine write itself fails, it stays leased (claimed again when the lease ends).
+        """
+        rt = self.runtime
+        if event.attempts > rt.settings.inbox_max_attempts:
+            # claimed this often without being finished: it kills or hangs its worker (OOM, a
+            # crash in a C parser...); parked for an operator instead of a crash loop
+            log_event(
+                "ERROR",
+                f"event claimed {event.attempts} times (INBOX_MAX_ATTEMPTS="
+                f"{rt.settings.inbox_max_attempts}): quarantined as poison",
+                stage="worker",
+                channel=event.channel,
+                correlation_id=event.correlation_id,
+                reason="poison",
+                attempts=event.attempts,
+            )
+            await self._quarantine_or_keep(event, "poison", {"attempts": event.attempts}, None)
+            await rt.store.inbox_done(event.event_id)
+            return
         try:
             await self._updates(event)
         except Exception as exc:
@@ -89,19 +113,38 @@ class InboxWorker:
                 # is claimed again once the lease ends; dedupe and the one-item-per-key outbox
                 # make the second pass safe (an ACKed event is never quarantined for this)
                 raise
-            # a bug outside any stage (parser crash...): keep the event, log it; the quarantine
-            # below counts it as errors_total{kind="crash"}
-            log_event(
+            # a bug outside any stage (parser crash...): keep the event, log it with its
+            # traceback; the quarantine below counts it as errors_total{kind="crash"}
+            log_exception(
                 "ERROR",
                 f"event crashed: {type(exc).__name__}: {exc}",
-                stage="contract",
+                exc,
+                stage="worker",
                 channel=event.channel,
                 correlation_id=event.correlation_id,
             )
-            await _quarantine_event(
-                self.runtime, event, "crash", {"error": f"{type(exc).__name__}: {exc}"}
+            detail = {"error": f"{type(exc).__name__}: {exc}"}
+            await self._quarantine_or_keep(event, "crash", detail, exc)
+        await rt.store.inbox_done(event.event_id)
+
+    async def _quarantine_or_keep(
+        self, event: InboxEvent, reason: str, detail: dict[str, Any], cause: Exception | None
+    ) -> None:
+        """Quarantine the whole event; if that write fails, raise so it stays leased."""
+        try:
+            await _quarantine_event(self.runtime, event, reason, detail)
+        except Exception as exc:
+            why = f"{type(cause).__name__}: {cause}; " if cause is not None else ""
+            log_exception(
+                "CRITICAL",
+                f"event left leased: {why}its quarantine write failed: {type(exc).__name__}: {exc}",
+                exc,
+                stage="worker",
+                channel=event.channel,
+                correlation_id=event.correlation_id,
+                reason=reason,
             )
-        await self.runtime.store.inbox_done(event.event_id)
+            raise
 
     async def _updates(self, event: InboxEvent) -> None:
         rt = self.runtime
@@ -169,8 +212,7 @@ async def _quarantine_event(
     update = Update(kind="event", where="$", raw=None)
     job = Job(runtime=rt, event=event, update=update, envelope={})
     rt.metrics.errors.labels(event.channel, reason).inc()
-    with contextlib.suppress(Exception):  # quarantine is best effort here: we are already failing
-        await quarantine(job, reason, detail)
+    await quarantine(job, reason, detail)
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

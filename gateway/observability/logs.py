@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
+import traceback
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -136,6 +138,55 @@ def log_event(
     LOG.emit(level, msg, record)
 
 
+def log_exception(level: str, msg: str, exc: BaseException, *, stage: str, **fields: Any) -> None:
+    """One log line for a caught exception, with its type, message and traceback as fields."""
+    log_event(level, msg, stage=stage, **fields, **exception_fields(exc))
+
+
+def exception_fields(exc: BaseException) -> dict[str, Any]:
+    """``exc_type``, ``exc_message`` and ``traceback`` (the formatted stack) of ``exc``."""
+    return {
+        "exc_type": type(exc).__name__,
+        "exc_message": str(exc),
+        "traceback": "".join(traceback.format_exception(exc)),
+    }
+
+
+class LibraryHandler(logging.Handler):
+    """Writes the stdlib ``logging`` records of libraries (uvicorn, aiohttp, redis...) as our
+    JSON lines: ``stage`` "library", ``logger`` the record's logger, masked like the rest."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level = logging.getLevelName(record.levelno)
+            fields: dict[str, Any] = {"logger": record.name}
+            if record.exc_info and record.exc_info[1] is not None:
+                fields.update(exception_fields(record.exc_info[1]))
+            log_event(level if level in LEVELS else "INFO", record.getMessage(),
+                      stage="library", **fields)  # fmt: skip
+        except Exception:  # a log line must never break the caller
+            self.handleError(record)
+
+
+# loggers that install handlers of their own (uvicorn's dictConfig): emptied so every line
+# reaches the root logger's JSON handler once
+LIBRARY_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "aiohttp", "redis")
+_BRIDGE = LibraryHandler()
+
+
+def route_library_logs(level: str) -> None:
+    """Send every stdlib logging record at ``level`` or above through the JSON log."""
+    root = logging.getLogger()
+    if _BRIDGE not in root.handlers:
+        root.addHandler(_BRIDGE)
+    root.setLevel(LEVELS.get(level.upper(), LEVELS["INFO"]))
+    for name in LIBRARY_LOGGERS:
+        lib = logging.getLogger(name)
+        for handler in list(lib.handlers):
+            lib.removeHandler(handler)
+        lib.propagate = True
+
+
 def configure_logging(
     *,
     level: str = "INFO",
@@ -143,5 +194,7 @@ def configure_logging(
     secrets: Iterable[str] = (),
     stream: IO[str] | None = None,
 ) -> None:
-    """Configure the process-wide JSON log (called once by the app factory and the CLI)."""
+    """Configure the process-wide JSON log (called once by the app factory and the CLI),
+    libraries' stdlib ``logging`` included."""
     LOG.configure(level=level, log_file=log_file, secrets=secrets, stream=stream)
+    route_library_logs(level)

@@ -43,8 +43,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         timeout = aiohttp.ClientTimeout(
             sock_connect=timeouts.get("connect"),
             sock_read=timeouts.get("read"),
-            # the whole exchange within the Graph timeout: the outbox lease (timeout + 5 s)
-            # must outlive any send, or a slow one would be recovered while still in flight
+            # the whole exchange within the Graph timeout (+10 %, at most 1 s): the outbox lease
+            # (timeout + 5 s) must outlive any send, or a slow one would be recovered in flight
             total=_total(timeouts),
         )
         try:
@@ -67,12 +67,16 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                     content=content,
                     request=request,
                 )
-        except TimeoutError as exc:
-            raise httpx.TimeoutException(f"timed out: {exc}", request=request) from exc
-        except aiohttp.ClientConnectorError as exc:
+        # the phase decides the outbox's policy: a connect-phase failure never reached Graph
+        # (retried); anything later may have been accepted (dead-lettered as ambiguous)
+        except aiohttp.ConnectionTimeoutError as exc:
+            raise httpx.ConnectTimeout(f"connect timed out: {exc}", request=request) from exc
+        except aiohttp.ClientConnectorError as exc:  # refused, DNS, TLS handshake
             raise httpx.ConnectError(str(exc), request=request) from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            raise httpx.TransportError(f"{type(exc).__name__}: {exc}") from exc
+        except TimeoutError as exc:  # sock_read, or the total past the connect phase
+            raise httpx.ReadTimeout(f"timed out: {exc}", request=request) from exc
+        except (aiohttp.ClientError, OSError) as exc:  # reset, closed, bad answer
+            raise httpx.ReadError(f"{type(exc).__name__}: {exc}", request=request) from exc
 
     async def aclose(self) -> None:
         if self._session is not None:
@@ -81,5 +85,12 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
 
 def _total(timeouts: dict[str, Any]) -> float | None:
+    """The longest phase plus 10 % (at most 1 s): the connect timer (sock_connect) then fires
+    before the total one, so a connect that hangs is reported as a connect failure (never sent,
+    retried), not as a timeout after sending (ambiguous); and the total stays well inside the
+    outbox lease (Graph timeout + 5 s)."""
     phases = [v for v in timeouts.values() if isinstance(v, int | float)]
-    return max(phases) if phases else None
+    if not phases:
+        return None
+    longest = max(phases)
+    return longest + min(1.0, 0.1 * longest)

@@ -7,7 +7,7 @@ import contextlib
 
 from croniter import croniter
 
-from gateway.observability.logs import log_event
+from gateway.observability.logs import log_event, log_exception
 from gateway.runtime import Runtime
 
 NAME = "dlq-scheduler"
@@ -46,8 +46,11 @@ class DlqScheduler:
                     await self.tick(rt.clock())
                 except Exception as exc:  # a store outage skips one tick, never the schedule
                     rt.metrics.errors.labels("all", "dlq_scheduler").inc()
-                    log_event(
-                        "ERROR", f"DLQ replay failed: {type(exc).__name__}: {exc}", stage="dlq"
+                    log_exception(
+                        "ERROR",
+                        f"DLQ replay failed: {type(exc).__name__}: {exc}",
+                        exc,
+                        stage="dlq",
                     )
         finally:
             rt.health.stopped.add(NAME)

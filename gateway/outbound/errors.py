@@ -19,6 +19,10 @@ PAIR_DELAY_SECONDS = 6.0
 # (retrying an unknown error blindly could send a duplicate or hammer a broken request).
 
 
+# the dead-letter reason of a send that may or may not have reached Graph
+AMBIGUOUS = "ambiguous"
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What to do with a failed send: retry (no sooner than ``min_delay``) or dead-letter."""
@@ -60,12 +64,22 @@ def classify(status: int, body: Any, attempts: int) -> Verdict:
             return Verdict(attempts < 2, reason)
         return Verdict(False, reason)
     if status == 0:
-        return Verdict(True, "transport")
+        return Verdict(False, AMBIGUOUS)  # no HTTP answer, no transport kind: assume it left
     if status >= 500 or status in (408, 429):
         return Verdict(True, f"http-{status}")
     return Verdict(False, f"http-{status}")
 
 
 def transport(kind: str) -> Verdict:
-    """A send that got no answer (timeout, refused, reset): retryable, it may not have left."""
-    return Verdict(True, kind)
+    """A send that got no HTTP answer.
+
+    "connect": the request never left (refused, DNS, connect timeout): retryable.
+    Anything else ("ambiguous": a read timeout, a reset or close after the request left) may
+    have been accepted by Graph, which has no idempotency key: sending again could deliver a
+    second reply. It is dead-lettered with reason ``ambiguous``, not replayable by the
+    schedule, exactly like an item found inflight after a crash; an operator who has checked
+    the conversation replays it with ``force`` (docs/RUNBOOK.md).
+    """
+    if kind == "connect":
+        return Verdict(True, "connect")
+    return Verdict(False, AMBIGUOUS)

@@ -11,6 +11,21 @@ import httpx
 
 from gateway.outbound.backoff import parse_retry_after
 
+CONNECT = "connect"
+AMBIGUOUS = "ambiguous"
+# failures before the request could reach Graph: safe to send again
+UNSENT: tuple[type[httpx.TransportError], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.WriteError,
+    httpx.WriteTimeout,
+)
+
+
+def _text(exc: Exception) -> str:
+    return str(exc) or type(exc).__name__
+
 
 @dataclass(frozen=True)
 class GraphAnswer:
@@ -19,7 +34,10 @@ class GraphAnswer:
     status: int
     body: Any
     retry_after: float | None = None
-    transport: str | None = None  # "timeout" | "connect" | "transport" when status is 0
+    # when status is 0: "connect" (the request never left: refused, DNS, connect or pool
+    # timeout, failed write) or "ambiguous" (it left, the answer did not come: read timeout,
+    # reset or close after sending); see gateway/outbound/errors.py
+    transport: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -82,12 +100,10 @@ class GraphClient:
                 raw = await resp.aread()
             finally:
                 await resp.aclose()
-        except httpx.TimeoutException:
-            return GraphAnswer(0, {"error": {"message": "timed out"}}, transport="timeout")
-        except httpx.ConnectError as exc:
-            return GraphAnswer(0, {"error": {"message": str(exc)}}, transport="connect")
-        except httpx.TransportError as exc:
-            return GraphAnswer(0, {"error": {"message": str(exc)}}, transport="transport")
+        except UNSENT as exc:
+            return GraphAnswer(0, {"error": {"message": _text(exc)}}, transport=CONNECT)
+        except httpx.TransportError as exc:  # read timeout, reset, closed: Graph may have it
+            return GraphAnswer(0, {"error": {"message": _text(exc)}}, transport=AMBIGUOUS)
         try:
             body: Any = json.loads(raw)
         except ValueError:

@@ -7,7 +7,7 @@ import contextlib
 import random
 from dataclasses import replace
 
-from gateway.observability.logs import log_event
+from gateway.observability.logs import log_event, log_exception
 from gateway.outbound.backoff import delay
 from gateway.outbound.errors import Verdict, classify, graph_error, transport
 from gateway.outbound.graph_client import GraphAnswer
@@ -59,10 +59,11 @@ class OutboxWorker:
         def finished(task: asyncio.Task[str]) -> None:
             inflight.discard(task)
             freed.set()
-            if not task.cancelled() and task.exception() is not None:
-                exc = task.exception()  # the store failed after the send: the lease recovers it
+            exc = None if task.cancelled() else task.exception()
+            if exc is not None:  # the store failed after the send: the lease recovers it
                 rt.metrics.errors.labels("all", "outbox_worker").inc()
-                log_event("ERROR", f"outbox worker: {type(exc).__name__}: {exc}", stage="send")
+                log_exception("ERROR", f"outbox worker: {type(exc).__name__}: {exc}", exc,
+                              stage="send")  # fmt: skip
 
         try:
             while not stop.is_set():
@@ -87,7 +88,8 @@ class OutboxWorker:
                         claimed = len(items)
                 except Exception as exc:  # the store may be briefly down: retry, never die
                     rt.metrics.errors.labels("all", "outbox_worker").inc()
-                    log_event("ERROR", f"outbox worker: {type(exc).__name__}: {exc}", stage="send")
+                    log_exception("ERROR", f"outbox worker: {type(exc).__name__}: {exc}", exc,
+                                  stage="send")  # fmt: skip
                     await _wait_any(stop, None, 1.0)
                 if claimed == 0 or len(inflight) >= self.concurrency:
                     # nothing due, or every slot busy: wait for new work or a freed slot

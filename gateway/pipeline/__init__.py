@@ -42,4 +42,5 @@ _ACK = STAGES.index(ack)
 _OUTBOX = STAGES.index(outbox)
 INGRESS = STAGES[: _ACK + 1]  # run by the webhook route, per POST, before the 200
 PROCESS = STAGES[_ACK + 1 : _OUTBOX + 1]  # run by the inbox worker, per update
-DELIVERY = STAGES[_OUTBOX + 1 :]  # run by the outbox worker and the DLQ scheduler
+# send and dlq name the delivery steps in the logs; the outbox worker and the DLQ scheduler
+# (gateway/outbound/) do that work, not these modules

@@ -6,31 +6,29 @@ import os
 from typing import Any
 
 from gateway.pipeline.base import Ingress, Reject
-from gateway.security.signature import HEADER, header_value
 from gateway.store.base import InboxEvent
+from gateway.store.transient import is_transient
 
 NAME = "ack"
 
 
 async def run(ctx: Ingress) -> dict[str, Any]:
-    """Store the bytes exactly as received; a store failure answers 503 so Meta retries."""
+    """Store the bytes exactly as received; a store outage answers 503 so Meta retries."""
     assert ctx.channel is not None  # the parse stage set it
     ctx.event_id = os.urandom(16).hex()  # 128 random bits, as uuid4 without its object
-    headers = {"signature": ctx.signature}
-    sig = header_value(ctx.headers)
-    if sig is not None:
-        headers[HEADER] = sig
     event = InboxEvent(
         event_id=ctx.event_id,
         channel=ctx.channel,
         raw=ctx.body,
-        headers=headers,
         received_at=ctx.received_at,
         correlation_id=ctx.correlation_id,
     )
     try:
         await ctx.runtime.store.inbox_put(event)
     except Exception as exc:
+        if not is_transient(exc):
+            raise  # a bug: the route answers 500 and logs the traceback
+        # an outage only: Meta retries and the retry can succeed
         raise Reject(
             503,
             "store_unavailable",

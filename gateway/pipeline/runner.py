@@ -10,7 +10,7 @@ from types import ModuleType
 from typing import Any
 
 from gateway import seal as sealing
-from gateway.observability.logs import log_enabled, log_event
+from gateway.observability.logs import exception_fields, log_enabled, log_event
 from gateway.pipeline import INGRESS, PROCESS
 from gateway.pipeline.base import Ingress, Job, Reject, Stop
 from gateway.store.base import Quarantined
@@ -79,13 +79,15 @@ async def process(job: Job, stages: Sequence[ModuleType] = PROCESS) -> str:
             crash = Stop(
                 "quarantined", "crash", quarantine=True, error=f"{type(exc).__name__}: {exc}"
             )
-            return await _stopped(job, stage.NAME, crash, level="ERROR")
+            return await _stopped(job, stage.NAME, crash, "ERROR", exception_fields(exc))
         _log(job, stage.NAME, "INFO", "ok", "continue", fields or {})
     job.runtime.metrics.child(job.runtime.metrics.inbound, job.channel, "processed").inc()
     return "processed"
 
 
-async def _stopped(job: Job, stage: str, stop: Stop, level: str | None = None) -> str:
+async def _stopped(
+    job: Job, stage: str, stop: Stop, level: str | None = None, extra: dict[str, Any] | None = None
+) -> str:
     metrics = job.runtime.metrics
     if stop.outcome == "ignored":
         metrics.child(metrics.ignored, job.channel, stop.reason).inc()
@@ -95,7 +97,7 @@ async def _stopped(job: Job, stage: str, stop: Stop, level: str | None = None) -
         await quarantine(job, stop.reason, stop.detail)
     if level is None:
         level = "WARNING" if stop.quarantine else "INFO"
-    _log(job, stage, level, stop.reason, stop.outcome, stop.detail)
+    _log(job, stage, level, stop.reason, stop.outcome, {**stop.detail, **(extra or {})})
     return stop.outcome
 
 

@@ -8,6 +8,9 @@ from gateway.pipeline.base import Ingress, Reject
 from gateway.security.signature import SignatureResult, header_value, verify
 
 NAME = "signature"
+# signed with META_APP_SECRET_PREVIOUS: accepted, counted apart so operators see when the old
+# secret stops being used and can be removed
+VALID_PREVIOUS = "valid_previous"
 
 
 def run(ctx: Ingress) -> dict[str, Any]:
@@ -19,7 +22,15 @@ def run(ctx: Ingress) -> dict[str, Any]:
     elif not settings.app_secret:
         result = "no_secret"  # warn mode without META_APP_SECRET: nothing to check against
     else:
-        result = verify(ctx.body, header_value(ctx.headers), settings.app_secret).value
+        value = header_value(ctx.headers)
+        result = verify(ctx.body, value, settings.app_secret).value
+        # rotation window: a second HMAC, only for bodies the current secret refused
+        if (
+            result == SignatureResult.WRONG
+            and settings.app_secret_previous
+            and verify(ctx.body, value, settings.app_secret_previous) == SignatureResult.VALID
+        ):
+            result = VALID_PREVIOUS
     ctx.signature = result
     metrics = ctx.runtime.metrics
     metrics.child(metrics.signature, ctx.channel, mode, result).inc()
@@ -31,12 +42,16 @@ def run(ctx: Ingress) -> dict[str, Any]:
                 "X-Hub-Signature-256 header is missing or empty",
                 "Meta signs every webhook POST; check that no proxy strips the header",
             )
-        if result != SignatureResult.VALID:
+        if result not in (SignatureResult.VALID, VALID_PREVIOUS):
             raise Reject(
                 403,
                 "signature_mismatch",
                 "X-Hub-Signature-256 does not match the body",
                 "check META_APP_SECRET is this app's secret and nothing re-encodes the body",
             )
-    level = "WARNING" if mode == "warn" and result != SignatureResult.VALID else "INFO"
-    return {"level": level, "mode": mode, "result": result}
+    valid = result in (SignatureResult.VALID, VALID_PREVIOUS)
+    level = "WARNING" if mode == "warn" and not valid else "INFO"
+    fields = {"level": level, "mode": mode, "result": result}
+    if valid:
+        fields["signed_with"] = "previous" if result == VALID_PREVIOUS else "current"
+    return fields

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -12,12 +11,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.observability.logs import log_event
+from gateway.observability.logs import log_event, log_exception
+from gateway.routes.bodies import read_limited
 from gateway.runtime import Runtime, WorkerUnavailable
 from gateway.store.base import DeadLetter, InboxEvent, Quarantined
 
 Handler = Callable[[Request], Awaitable[Response]]
 MAX_LIST = 1000
+# a selection of keys: 1000 keys of ~60 bytes fit in 64 KiB with room to spare
+MAX_ADMIN_BODY = 64 * 1024
 
 
 WORKER_HINT = "retry in a few seconds: GET /ready answers 200 again once the worker process is up"
@@ -51,7 +53,9 @@ def _guard(runtime: Runtime, handler: Handler) -> Handler:
 
 async def _selection(request: Request) -> tuple[list[str] | None, bool] | JSONResponse:
     """``{"keys": [...]?, "force": bool?}`` from the body (empty body = everything, no force)."""
-    raw = await request.body()
+    raw = await read_limited(request, MAX_ADMIN_BODY)
+    if raw is None:
+        return _error(413, "too_large", f"the body is over {MAX_ADMIN_BODY} bytes")
     if not raw.strip():
         return None, False
     try:
@@ -173,37 +177,57 @@ def admin_routes(runtime: Runtime) -> list[Route]:
         )
 
     async def q_replay(request: Request) -> Response:
-        """Re-inject each raw event into the inbox: the worker runs it through every stage again."""
+        """Re-inject each raw event into the inbox: the worker runs it through every stage again.
+
+        Each item is written to the inbox first and removed from the quarantine after, one at
+        a time: a store failing halfway leaves every item in one place or the other (503 says
+        which were done), never in neither. The inbox event id is derived from the quarantine
+        id, so replaying again after such a failure does not queue a second copy.
+        """
         sel = await _selection(request)
         if isinstance(sel, JSONResponse):
             return sel
-        taken = await store.quarantine_take(sel[0])
+        ids = sel[0]
+        if ids is None:  # all: the oldest MAX_LIST per call (call again for more)
+            ids = [q.quarantine_id for q in await store.quarantine_list(MAX_LIST)]
         now = runtime.clock()
-        for q in taken:
-            kept = q.detail.get("headers")
-            headers: dict[str, str] = dict(kept) if isinstance(kept, dict) else {}
-            await store.inbox_put(
-                InboxEvent(
-                    event_id=uuid.uuid4().hex,
-                    channel=q.channel,
-                    raw=q.raw,
-                    headers={**headers, "x-metasim-replayed-from": q.quarantine_id},
-                    received_at=now,
-                    correlation_id=q.correlation_id,
+        replayed: list[str] = []
+        try:
+            for q in await store.quarantine_get(ids):
+                await store.inbox_put(
+                    InboxEvent(
+                        event_id=f"replay-{q.quarantine_id}",
+                        channel=q.channel,
+                        raw=q.raw,
+                        received_at=now,
+                        correlation_id=q.correlation_id,
+                    )
                 )
-            )
-            log_event(
-                "INFO",
-                "quarantine re-injected into the inbox",
-                stage="contract",
-                channel=q.channel,
-                correlation_id=q.correlation_id,
-                quarantine_id=q.quarantine_id,
-                by="admin",
-            )
-        if taken:
-            runtime.wake_inbox.set()
-        return JSONResponse({"replayed": [q.quarantine_id for q in taken]})
+                await store.quarantine_purge([q.quarantine_id])
+                replayed.append(q.quarantine_id)
+                log_event(
+                    "INFO",
+                    "quarantine re-injected into the inbox",
+                    stage="admin",
+                    channel=q.channel,
+                    correlation_id=q.correlation_id,
+                    quarantine_id=q.quarantine_id,
+                    by="admin",
+                )
+        except Exception as exc:
+            log_exception("ERROR", f"quarantine replay stopped: {type(exc).__name__}: {exc}",
+                          exc, stage="admin", replayed=len(replayed))  # fmt: skip
+            error = {
+                "code": "store_unavailable",
+                "message": f"the store failed after {len(replayed)} item(s); "
+                "the rest is still quarantined",
+                "hint": "replay again once /ready answers 200",
+            }
+            return JSONResponse({"error": error, "replayed": replayed}, 503)
+        finally:
+            if replayed:
+                runtime.wake_inbox.set()
+        return JSONResponse({"replayed": replayed})
 
     async def q_purge(request: Request) -> Response:
         sel = await _selection(request)

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from gateway.observability.logs import log_event
 from gateway.outbound.requests import MessageError, graph_request
 from gateway.outbound.validate import check_body
+from gateway.routes.bodies import read_limited
 from gateway.runtime import Runtime
 from gateway.store.base import OutboxItem
 from gateway.tenants import CHANNELS, Client
@@ -103,8 +104,8 @@ def outbound_routes(runtime: Runtime) -> list[Route]:
         client = runtime.tenants.by_api_key(key)
         if client is None:
             return _error(403, "forbidden", "unknown API key")
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
+        raw = await read_limited(request, MAX_BODY)
+        if raw is None:
             return _error(413, "too_large", f"the body is over {MAX_BODY} bytes")
         try:
             data = json.loads(raw)

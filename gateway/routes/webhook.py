@@ -14,7 +14,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Receive, Scope, Send
 
-from gateway.observability.logs import log_event
+from gateway.observability.logs import log_event, log_exception
 from gateway.pipeline.base import Ingress, Reject
 from gateway.pipeline.runner import ingress
 from gateway.runtime import Runtime
@@ -115,8 +115,8 @@ class WebhookReceiver:
         try:
             await self._receive(scope, receive, tracked)
         except Exception as exc:  # a bug: answer 500 (Meta retries) and say so, never crash
-            log_event("ERROR", f"webhook route crashed: {type(exc).__name__}: {exc}",
-                      stage="parse", channel=self.channel)  # fmt: skip
+            log_exception("ERROR", f"webhook route crashed: {type(exc).__name__}: {exc}", exc,
+                          stage="parse", channel=self.channel)  # fmt: skip
             body = {"error": {"code": "internal", "message": "the gateway failed on this request",
                               "hint": "Meta retries; see the gateway's ERROR log line"}}  # fmt: skip
             if not started:  # after the start line, the server can only close the connection

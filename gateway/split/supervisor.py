@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from gateway.app import STOP_GRACE_SECONDS
-from gateway.observability.logs import log_event
+from gateway.observability.logs import log_event, log_exception
 from gateway.runtime import Runtime, WorkerUnavailable
 from gateway.split.channel import Channel
 from gateway.worker import NAME as INBOX_WORKER
@@ -55,8 +55,8 @@ class Supervisor:
             try:
                 ended = await self._run_child(stop)
             except Exception as exc:  # could not even start one (EMFILE, ENOMEM...): retry
-                log_event("ERROR", f"worker process failed to start: {type(exc).__name__}: {exc}",
-                          stage="worker")  # fmt: skip
+                log_exception("ERROR", f"worker process failed to start: {type(exc).__name__}: "
+                              f"{exc}", exc, stage="worker")  # fmt: skip
                 ended = True
             if ended and not stop.is_set():
                 log_event("ERROR", "worker process ended; starting it again", stage="worker",

@@ -5,6 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long finished records are kept (seconds): sent replies (their key refuses a second
+    reply meanwhile) and quarantined raw events (personal data: kept for replay, not forever)."""
+
+    sent_seconds: float = 7 * DAY  # Meta's retry horizon, as the dedupe window
+    quarantine_seconds: float = 30 * DAY
+
 
 @dataclass
 class InboxEvent:
@@ -13,7 +24,6 @@ class InboxEvent:
     event_id: str
     channel: str  # "wa" | "ig" | "msg"
     raw: bytes
-    headers: dict[str, str]
     received_at: float  # epoch seconds
     correlation_id: str
     attempts: int = 0
@@ -118,10 +128,17 @@ class Store(Protocol):
     # quarantine
     async def quarantine_put(self, q: Quarantined) -> None: ...
     async def quarantine_list(self, limit: int = 100) -> list[Quarantined]: ...
-    # removes and returns the named items (None = all), e.g. to re-inject them into the inbox
+    # the named items still quarantined, oldest first (unknown ids are skipped)
+    async def quarantine_get(self, ids: list[str]) -> list[Quarantined]: ...
+    # removes and returns the named items (None = all)
     async def quarantine_take(self, ids: list[str] | None) -> list[Quarantined]: ...
     async def quarantine_purge(self, ids: list[str] | None) -> int: ...
     async def quarantine_depth(self) -> int: ...
+
+    # retention: drop what outlived its keep time (sent replies, quarantined events, expired
+    # dedupe marks); SQLite deletes rows here, Redis keys carry TTLs and this trims the
+    # indexes. Pending, inflight and dead items are never expired. Counts per kind.
+    async def expire(self, now: float) -> dict[str, int]: ...
 
     # backup
     async def backup(self, path: str) -> str: ...

@@ -126,5 +126,13 @@ class GroupCommit:
                 done.set_exception(exc)
 
 
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6
+
+
 def _locked(exc: sqlite3.OperationalError) -> bool:
+    """Another connection holds the lock: by sqlite3's result code (its text only for an
+    error built without one)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in (SQLITE_BUSY, SQLITE_LOCKED)
     return "locked" in str(exc) or "busy" in str(exc)

@@ -11,11 +11,14 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
+from redis import exceptions as redis_errors
 from redis.asyncio.client import Pipeline
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.typing import EncodableT, FieldT
 
 from gateway.store import redis_lua as lua
-from gateway.store.base import DeadLetter, InboxEvent, OutboxItem, Quarantined
+from gateway.store.base import DeadLetter, InboxEvent, OutboxItem, Quarantined, Retention
 from gateway.store.records import (
     INFLIGHT_AT_CRASH,
     SnapshotError,
@@ -31,7 +34,6 @@ INBOX_FIELDS = {
     "event_id": "text",
     "channel": "text",
     "raw": "bytes",
-    "headers": "json",
     "received_at": "float",
     "correlation_id": "text",
     "attempts": "int",
@@ -48,6 +50,20 @@ QUARANTINE_FIELDS = {
 
 R = TypeVar("R")
 
+# redis-py options the gateway always sets (seconds). A hung Redis costs a command at most
+# about socket_timeout + connect timeout + one backoff: a reconnection is retried once, a
+# command timeout is not (the script may have run; a claim or a put is not repeated blindly).
+CLIENT_DEFAULTS: dict[str, float] = {
+    "socket_timeout": 2.0,
+    "socket_connect_timeout": 2.0,
+    "health_check_interval": 30.0,  # a PING first on a connection idle this long
+}
+
+
+def _retry() -> Retry:
+    return Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=1,
+                 supported_errors=(redis_errors.ConnectionError,))  # fmt: skip
+
 
 class RedisStore:
     """The store on Redis (or Valkey): hashes per record, sorted sets as queues, Lua for claims.
@@ -59,11 +75,20 @@ class RedisStore:
     """
 
     def __init__(
-        self, client: aioredis.Redis, *, prefix: str = "gw", clock: Callable[[], float] = time.time
+        self,
+        client: aioredis.Redis,
+        *,
+        prefix: str = "gw",
+        clock: Callable[[], float] = time.time,
+        retention: Retention | None = None,
     ) -> None:
         self.r = client
         self.prefix = prefix
         self.clock = clock
+        self.retention = retention or Retention()
+        # key TTLs, in ms: Redis drops sent replies and quarantined events by itself
+        self.sent_ttl_ms = max(1, int(self.retention.sent_seconds * 1000))
+        self.quarantine_ttl_ms = max(1, int(self.retention.quarantine_seconds * 1000))
         p = prefix + ":"
         self.k_new, self.k_leased, self.h_inbox = p + "inbox:new", p + "inbox:leased", p + "inbox:"
         self.k_due, self.k_inflight, self.k_dlq = p + "due", p + "inflight", p + "dlq"
@@ -86,13 +111,26 @@ class RedisStore:
         }
 
     @classmethod
-    def from_url(cls, url: str, *, clock: Callable[[], float] = time.time) -> RedisStore:
-        """``redis://host:port/db?prefix=gw``: ``prefix`` is ours, the rest goes to redis-py."""
+    def from_url(
+        cls,
+        url: str,
+        *,
+        clock: Callable[[], float] = time.time,
+        retention: Retention | None = None,
+    ) -> RedisStore:
+        """``redis://host:port/db?prefix=gw``: ``prefix`` is ours, the rest goes to redis-py.
+
+        Timeouts are always set (``CLIENT_DEFAULTS``, each overridable in the URL, e.g.
+        ``?socket_timeout=1``): a Redis that hangs instead of refusing must turn into an error
+        the ACK answers 503 to within a bound, not a request waiting forever.
+        """
         parts = urlsplit(url)
         query = dict(parse_qsl(parts.query))
         prefix = query.pop("prefix", "gw")
         clean = urlunsplit(parts._replace(query=urlencode(query)))
-        return cls(aioredis.Redis.from_url(clean), prefix=prefix, clock=clock)
+        options: dict[str, Any] = {k: v for k, v in CLIENT_DEFAULTS.items() if k not in query}
+        client = aioredis.Redis.from_url(clean, retry=_retry(), **options)
+        return cls(client, prefix=prefix, clock=clock, retention=retention)
 
     async def ping(self) -> bool:
         return bool(await self.r.ping())
@@ -189,7 +227,7 @@ class RedisStore:
     async def outbox_sent(self, key: str, answer: dict[str, Any]) -> None:
         await self.s["OUTBOX_SENT"](
             keys=[self.k_due, self.k_inflight, self.k_dlq],
-            args=[self.h_out, key, json.dumps(answer)],
+            args=[self.h_out, key, json.dumps(answer), self.sent_ttl_ms],
         )
 
     async def outbox_retry_later(self, key: str, next_attempt_at: float, error: str) -> None:
@@ -261,15 +299,31 @@ class RedisStore:
 
     # quarantine
     async def quarantine_put(self, q: Quarantined) -> None:
+        key = self.h_q + q.quarantine_id
         await self._put_queued(
-            self.h_q + q.quarantine_id,
+            key,
             _to_hash(q, QUARANTINE_FIELDS),
-            lambda pipe: pipe.zadd(self.k_quarantine, {q.quarantine_id: q.at}),
+            lambda pipe: (
+                pipe.zadd(self.k_quarantine, {q.quarantine_id: q.at}),
+                pipe.pexpire(key, self.quarantine_ttl_ms),
+            ),
         )
 
     async def quarantine_list(self, limit: int = 100) -> list[Quarantined]:
         rows = await self._hashes_by_score(self.k_quarantine, self.h_q, limit)
         return [_from_hash(Quarantined, QUARANTINE_FIELDS, row) for row in rows]
+
+    async def quarantine_get(self, ids: list[str]) -> list[Quarantined]:
+        async with self.r.pipeline(transaction=False) as pipe:
+            for qid in ids:
+                pipe.hgetall(self.h_q + qid)
+            hashes = await pipe.execute()
+        found = [
+            _from_hash(Quarantined, QUARANTINE_FIELDS, {_str(k): v for k, v in h.items()})
+            for h in hashes
+            if h
+        ]
+        return sorted(found, key=lambda q: (q.at, q.quarantine_id))
 
     async def quarantine_take(self, ids: list[str] | None) -> list[Quarantined]:
         args = [self.h_q, "1" if ids is None else "0", "take", *(ids or [])]
@@ -283,6 +337,13 @@ class RedisStore:
 
     async def quarantine_depth(self) -> int:
         return int(await self.r.zcard(self.k_quarantine))
+
+    # retention: the records themselves carry TTLs (sent replies, quarantined events, dedupe
+    # marks); the sweep only trims the quarantine index of the ids whose hash has expired
+    async def expire(self, now: float) -> dict[str, int]:
+        cutoff = now - self.retention.quarantine_seconds
+        trimmed = await self.r.zremrangebyscore(self.k_quarantine, "-inf", f"({cutoff!r}")
+        return {"sent": 0, "quarantined": int(trimmed), "dedupe": 0}
 
     # backup: a logical dump (DUMP + PTTL of every key under our prefix) rather than BGSAVE:
     # it needs no access to the server's disk (Redis often runs on another host or container),

@@ -89,8 +89,9 @@ OUTBOX_CLAIM = _move_expired(
     redis.call('HINCRBY', h, 'attempts', 1)""",
 )
 
-# KEYS: due, inflight, dlq zsets. ARGV: hash prefix, key, answer json.
+# KEYS: due, inflight, dlq zsets. ARGV: hash prefix, key, answer json, keep ms.
 # Unconditional: Graph's answer proves the send, even if recovery had dead-lettered the item.
+# The sent record then expires after the retention (its key refuses a second reply until then).
 OUTBOX_SENT = """
 local h = ARGV[1] .. ARGV[2]
 if redis.call('EXISTS', h) == 0 then return 0 end
@@ -99,6 +100,7 @@ redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[2])
 redis.call('HSET', h, 'state', 'sent', 'answer', ARGV[3])
 redis.call('HDEL', h, 'dead_reason', 'dead_replayable', 'dead_at')
+redis.call('PEXPIRE', h, ARGV[4])
 return 1
 """
 

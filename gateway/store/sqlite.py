@@ -10,13 +10,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from gateway.store.base import DeadLetter, InboxEvent, OutboxItem, Quarantined
+from gateway.store.base import DeadLetter, InboxEvent, OutboxItem, Quarantined, Retention
 from gateway.store.group_commit import GroupCommit
 from gateway.store.records import INFLIGHT_AT_CRASH, SnapshotError, item_from_row
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS inbox (
-    event_id TEXT PRIMARY KEY, channel TEXT NOT NULL, raw BLOB NOT NULL, headers TEXT NOT NULL,
+    event_id TEXT PRIMARY KEY, channel TEXT NOT NULL, raw BLOB NOT NULL,
     received_at REAL NOT NULL, correlation_id TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
     lease_until REAL NOT NULL DEFAULT 0, owner TEXT);
 -- the claim walks the inbox oldest first, skipping leased events: without this index every
@@ -50,7 +50,10 @@ OUTBOX_COLUMNS = (
 MIGRATIONS = (
     ("inbox", "owner_pid", "INTEGER"),
     ("outbox", "owner_pid", "INTEGER"),
+    ("outbox", "sent_at", "REAL"),
 )
+# columns older releases wrote and nothing reads any more: (table, column), dropped at open
+DROPPED = (("inbox", "headers"),)
 
 
 def pid_alive(pid: int) -> bool:
@@ -86,9 +89,16 @@ class SqliteStore:
         "PRAGMA foreign_keys=ON",
     )
 
-    def __init__(self, path: str, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        path: str,
+        *,
+        clock: Callable[[], float] = time.time,
+        retention: Retention | None = None,
+    ) -> None:
         self.path = path
         self.clock = clock
+        self.retention = retention or Retention()
         self._marks = 0
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -101,11 +111,20 @@ class SqliteStore:
         self.group = GroupCommit(self.db)
         for pragma in self.PRAGMAS:
             self.db.execute(pragma)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Create the tables, add the columns newer releases use, drop the ones they do not
+        (at open, and after a restore brought back an older file)."""
         self.db.executescript(SCHEMA)
         for table, column, definition in MIGRATIONS:
             known = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
             if column not in known:
                 self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        for table, column in DROPPED:
+            known = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
+            if column in known:
+                self.db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
 
     def _tx(self) -> _Transaction:
         return _Transaction(self.db)
@@ -125,13 +144,12 @@ class SqliteStore:
         transaction (one WAL append instead of one per event), see ``GroupCommit``.
         """
         await self.group.write(
-            "INSERT OR IGNORE INTO inbox (event_id, channel, raw, headers, received_at, "
-            "correlation_id, attempts) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO inbox (event_id, channel, raw, received_at, "
+            "correlation_id, attempts) VALUES (?, ?, ?, ?, ?, ?)",
             (
                 event.event_id,
                 event.channel,
                 event.raw,
-                json.dumps(event.headers),
                 event.received_at,
                 event.correlation_id,
                 event.attempts,
@@ -154,7 +172,6 @@ class SqliteStore:
                 event_id=r["event_id"],
                 channel=r["channel"],
                 raw=bytes(r["raw"]),
-                headers=json.loads(r["headers"]),
                 received_at=r["received_at"],
                 correlation_id=r["correlation_id"],
                 attempts=r["attempts"],
@@ -257,9 +274,9 @@ class SqliteStore:
         # unconditional: Graph's answer proves the send happened, even if recovery had already
         # dead-lettered the item as inflight-at-crash (a worker slower than its lease)
         await self.group.write(
-            "UPDATE outbox SET state = 'sent', answer = ?, lease_until = 0, dead_reason = NULL, "
-            "dead_replayable = NULL, dead_at = NULL WHERE key = ?",
-            (json.dumps(answer), key),
+            "UPDATE outbox SET state = 'sent', answer = ?, sent_at = ?, lease_until = 0, "
+            "dead_reason = NULL, dead_replayable = NULL, dead_at = NULL WHERE key = ?",
+            (json.dumps(answer), self.clock(), key),
         )
 
     async def outbox_retry_later(self, key: str, next_attempt_at: float, error: str) -> None:
@@ -358,6 +375,11 @@ class SqliteStore:
         q = "SELECT * FROM quarantine ORDER BY at, quarantine_id LIMIT ?"
         return [_quarantined(r) for r in self.db.execute(q, (limit,)).fetchall()]
 
+    async def quarantine_get(self, ids: list[str]) -> list[Quarantined]:
+        where, args = _keys_clause(ids, column="quarantine_id")
+        q = f"SELECT * FROM quarantine WHERE 1 = 1{where} ORDER BY at, quarantine_id"
+        return [_quarantined(r) for r in self.db.execute(q, tuple(args)).fetchall()]
+
     async def quarantine_take(self, ids: list[str] | None) -> list[Quarantined]:
         where, args = _keys_clause(ids, column="quarantine_id")
         with self._tx():
@@ -372,6 +394,21 @@ class SqliteStore:
 
     async def quarantine_depth(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM quarantine").fetchone()[0])
+
+    # retention: one sweep, three short deletes (freed pages are reused by later writes, so
+    # the file levels off at about one retention period's worth of rows)
+    async def expire(self, now: float) -> dict[str, int]:
+        r = self.retention
+        with self._tx():
+            sent = self.db.execute(
+                "DELETE FROM outbox WHERE state = 'sent' AND sent_at < ?",
+                (now - r.sent_seconds,),
+            ).rowcount
+            quarantined = self.db.execute(
+                "DELETE FROM quarantine WHERE at < ?", (now - r.quarantine_seconds,)
+            ).rowcount
+            marks = self.db.execute("DELETE FROM dedupe WHERE expires_at <= ?", (now,)).rowcount
+        return {"sent": sent, "quarantined": quarantined, "dedupe": marks}
 
     # backup: SQLite's online backup API copies a consistent snapshot page by page while the
     # gateway keeps writing (no lock held for the whole copy, unlike copying the file)
@@ -401,6 +438,7 @@ class SqliteStore:
             source.backup(self.db)
         finally:
             source.close()
+        self._migrate()
 
 
 class _Transaction:

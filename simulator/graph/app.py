@@ -89,8 +89,11 @@ class GraphApp:
         except handlers.Drop as drop:
             call.fault = drop.fault.id
             call.response = drop.fault.action
+            if isinstance(drop, handlers.LostAnswer):
+                # recorded as Meta saw it (accepted), though the client never gets the answer
+                call.status, call.response = drop.answer.status, drop.answer.body
             self.recorder.finish(call)
-            if drop.fault.action == "reset":
+            if drop.how == "reset":
                 await reset(send)
             else:
                 await no_answer(send, receive, drop.fault.hold)

@@ -13,8 +13,12 @@ from simulator.graph.recorder import RecordedCall, call_matches, check_criteria
 
 # error: a catalogue Graph error; http: a bare 5xx with an HTML body (a proxy / edge failure);
 # latency: delay, then answer normally; no_answer: hold the request past any client timeout;
-# reset: drop the TCP connection; failed_status: accept, then a `failed` status webhook.
-ACTIONS = ("error", "http", "latency", "no_answer", "reset", "failed_status")
+# reset: drop the TCP connection; failed_status: accept, then a `failed` status webhook;
+# lost_answer: accept the send (recorded 200, an id issued, status webhooks planned), then
+# lose the answer on the way back (a reset, or no answer with lose_as="no_answer"): the case
+# a client cannot tell from a send that never arrived.
+ACTIONS = ("error", "http", "latency", "no_answer", "reset", "failed_status", "lost_answer")
+LOSE_AS = ("reset", "no_answer")
 TERMINAL = frozenset(ACTIONS) - {"latency"}
 
 # Meta's edge answers outages with an HTML page, not a Graph JSON body.
@@ -37,6 +41,7 @@ class Fault:
     details: str | None = None
     latency: tuple[float, float] | None = None
     hold: float = 3600.0
+    lose_as: str = "reset"
     times: int | None = None
     probability: float = 1.0
     id: str = ""
@@ -56,6 +61,8 @@ class Fault:
             raise ValueError(f"an http fault needs a 5xx status, got {self.status!r}")
         if self.action == "latency" and self.latency is None:
             raise ValueError("a latency fault needs latency=seconds or (min, max)")
+        if self.lose_as not in LOSE_AS:
+            raise ValueError(f"lose_as must be one of {', '.join(LOSE_AS)}, got {self.lose_as!r}")
         if self.latency is not None and not 0 <= self.latency[0] <= self.latency[1]:
             raise ValueError(f"latency range must satisfy 0 <= min <= max, got {self.latency}")
         if not 0.0 <= self.probability <= 1.0:
@@ -96,6 +103,7 @@ def fault_from_dict(raw: Mapping[str, Any]) -> Fault:
         "details",
         "latency",
         "hold",
+        "lose_as",
         "times",
         "probability",
     }
@@ -113,6 +121,7 @@ def fault_from_dict(raw: Mapping[str, Any]) -> Fault:
         details=raw.get("details"),
         latency=_latency(raw.get("latency")),
         hold=float(raw.get("hold", 3600.0)),
+        lose_as=str(raw.get("lose_as", "reset")),
         times=raw.get("times"),
         probability=float(raw.get("probability", 1.0)),
     )
@@ -167,12 +176,17 @@ class FaultBook:
         """Accept the send, then report it ``failed`` with ``code`` in the status webhook."""
         return self._make("failed_status", code=str(code), **options)
 
+    def lost_answer(self, lose_as: str = "reset", hold: float = 3600.0, **options: Any) -> Fault:
+        """Accept the send (recorded 200, id issued, status webhooks), then lose the answer:
+        drop the connection (``lose_as="reset"``) or hold it unanswered (``"no_answer"``)."""
+        return self._make("lost_answer", lose_as=lose_as, hold=hold, **options)
+
     def _make(
         self, action: str, *, times: int | None = None, probability: float = 1.0, **options: Any
     ) -> Fault:
         fields = {
             k: options.pop(k)
-            for k in ("code", "status", "retry_after", "details", "latency", "hold")
+            for k in ("code", "status", "retry_after", "details", "latency", "hold", "lose_as")
             if k in options
         }
         return self.add(

@@ -30,6 +30,20 @@ class Drop(Exception):
         super().__init__(fault.action)
         self.fault = fault
 
+    @property
+    def how(self) -> str:
+        """How the answer is lost: "reset" or "no_answer"."""
+        return self.fault.lose_as if self.fault.action == "lost_answer" else self.fault.action
+
+
+class LostAnswer(Drop):
+    """``lost_answer`` on a send: it was accepted (``answer`` is what Meta would have said),
+    then the answer never reaches the client."""
+
+    def __init__(self, fault: Fault, answer: Answer) -> None:
+        super().__init__(fault)
+        self.answer = answer
+
 
 def authorize(app: GraphApp, req: Incoming, object_id: str, *, whatsapp: bool) -> TokenGrant:
     """The grant letting this request's token act on ``object_id``; Graph errors 190 / 100."""
@@ -87,8 +101,12 @@ def expected(app: GraphApp, call: RecordedCall) -> None:
         )
 
 
-async def apply_faults(app: GraphApp, call: RecordedCall, *, whatsapp: bool) -> str | None:
-    """Sleep scripted latency; raise the scripted failure; return a failed-status code."""
+async def apply_faults(
+    app: GraphApp, call: RecordedCall, *, whatsapp: bool, accepts: bool = False
+) -> Fault | None:
+    """Sleep scripted latency; raise the scripted failure; return a fault that answers after
+    accepting (``failed_status``, and ``lost_answer`` on a route that ``accepts`` sends; on
+    other routes a lost answer is a plain drop, as nothing was accepted)."""
     decision = app.faults.decide(call)
     if decision.delay > 0:
         await asyncio.sleep(decision.delay)
@@ -110,9 +128,9 @@ async def apply_faults(app: GraphApp, call: RecordedCall, *, whatsapp: bool) -> 
     if fault.action == "http":
         assert fault.status is not None
         raise HtmlFailure(fault.status)
-    if fault.action in ("reset", "no_answer"):
+    if fault.action in ("reset", "no_answer") or (fault.action == "lost_answer" and not accepts):
         raise Drop(fault)
-    return fault.code  # failed_status
+    return fault  # failed_status, lost_answer
 
 
 class HtmlFailure(Exception):
@@ -154,10 +172,12 @@ async def messages(app: GraphApp, req: Incoming, call: RecordedCall, m: RouteMat
         app.validator.check(kind, body, whatsapp=True)
     else:
         app.validator.check("msgr-send", body, whatsapp=False)
-    fail_code = await apply_faults(app, call, whatsapp=whatsapp)
-    if whatsapp:
-        return _whatsapp(app, call, body, fail_code)
-    return _page(app, call, body)
+    fault = await apply_faults(app, call, whatsapp=whatsapp, accepts=True)
+    fail_code = fault.code if fault is not None and fault.action == "failed_status" else None
+    answer = _whatsapp(app, call, body, fail_code) if whatsapp else _page(app, call, body)
+    if fault is not None and fault.action == "lost_answer" and answer.status == 200:
+        raise LostAnswer(fault, answer)  # accepted: ids issued, status webhooks planned
+    return answer
 
 
 def _whatsapp(app: GraphApp, call: RecordedCall, body: dict[str, Any], fail: str | None) -> Answer:

@@ -10,8 +10,9 @@ from typing import Any
 
 # Graph routes that carry a reply; mark-as-read, sender actions and media calls are not replies.
 REPLY_KIND = "send"
-# the DLQ reason of an outbox item found inflight after a crash (gateway/outbound/worker.py)
-AMBIGUOUS = "inflight-at-crash"
+# the DLQ reasons of a send that may have reached Graph (gateway/outbound/): an item found
+# inflight after a crash, and a send whose answer was lost (read timeout, reset after sending)
+AMBIGUOUS = frozenset({"inflight-at-crash", "ambiguous"})
 # every load token starts so (a reply carrying one that was never ACKed is told apart)
 TOKEN_PREFIX = "mload-"
 
@@ -168,10 +169,11 @@ def account(
             acc.replied_once.append(msg_id)
         elif n == 0 and len(reasons) == 1:
             acc.dead_lettered[msg_id] = reasons[0]
-        elif n == 1 and reasons == [AMBIGUOUS]:
-            # killed mid-send: the reply may have left before the crash, so the gateway parks the
-            # item for a human instead of sending again; one reply + that dead letter is not a double
-            acc.dead_lettered[msg_id] = AMBIGUOUS
+        elif n == 1 and len(reasons) == 1 and reasons[0] in AMBIGUOUS:
+            # killed mid-send or the answer lost: the reply may have left, so the gateway parks
+            # the item for a human instead of sending again; one reply + that dead letter is
+            # not a double
+            acc.dead_lettered[msg_id] = reasons[0]
         elif n == 0 and not reasons:
             acc.lost.append(msg_id)
         else:

@@ -26,6 +26,16 @@ from simulator.load.stack import ADMIN_TOKEN, SECRET, Stack
 # left inflight is dead-lettered once its lease (Graph timeout + 5 s) ends: drain covers both
 DRAIN_SECONDS = 75.0
 DOWN_SECONDS = 0.5  # how long a killed process stays down before its restart
+# share of sends the fake accepts and then loses the answer of: a gateway that re-sends them
+# shows up as doubled in the accounting
+LOST_ANSWER_RATE = 0.02
+
+
+def chaos_faults(lost_answer: float = LOST_ANSWER_RATE) -> list[dict[str, Any]]:
+    """The fake Graph faults of a chaos run (``POST /__metasim/faults`` items)."""
+    if lost_answer <= 0:
+        return []
+    return [{"action": "lost_answer", "probability": lost_answer, "match": {"kind": "send"}}]
 
 
 @dataclass
@@ -126,10 +136,16 @@ def _quarantined(stack: Stack) -> dict[str, int]:
 
 
 def _run(
-    stack: Stack, plan: TrafficPlan, crashes: int, crash: Callable[[int], None], drain: float
+    stack: Stack,
+    plan: TrafficPlan,
+    crashes: int,
+    crash: Callable[[int], None],
+    drain: float,
+    lost_answer: float = LOST_ANSWER_RATE,
 ) -> tuple[int, Traffic, Accounting, dict[str, int]]:
     """Traffic with crashes on schedule, then the drain: crashes done, traffic, accounting and
     the quarantine by reason."""
+    stack.add_faults(chaos_faults(lost_answer))
     thread, errors, done = _chaos_thread(_crash_schedule(plan.duration, crashes), crash)
     thread.start()
     traffic = asyncio.run(run_traffic(plan))
@@ -147,6 +163,7 @@ def sigkill_scenario(
     kills: int = 4,
     drain: float = DRAIN_SECONDS,
     workdir: Path | None = None,
+    lost_answer: float = LOST_ANSWER_RATE,
 ) -> ChaosResult:
     """One gateway on SQLite, SIGKILLed ``kills`` times during the run and restarted each time."""
     started = time.monotonic()
@@ -159,7 +176,7 @@ def sigkill_scenario(
 
     with Stack(gateways=1, workdir=workdir, callbacks=False) as stack:
         plan.url = stack.webhook_url
-        done, traffic, acc, q = _run(stack, plan, kills, crash, drain)
+        done, traffic, acc, q = _run(stack, plan, kills, crash, drain, lost_answer)
     return ChaosResult("sigkill", done, traffic, acc, time.monotonic() - started, q)
 
 
@@ -170,6 +187,7 @@ def redis_scenario(
     restarts: int = 3,
     drain: float = DRAIN_SECONDS,
     workdir: Path | None = None,
+    lost_answer: float = LOST_ANSWER_RATE,
 ) -> ChaosResult:
     """Two gateways on one Redis (append-only, fsync always), Redis SIGKILLed and restarted."""
     started = time.monotonic()
@@ -192,7 +210,7 @@ def redis_scenario(
             url = redis_url(redis)
             with Stack(url, gateways=2, workdir=base / "stack", callbacks=False) as stack:
                 plan.url = stack.webhook_url
-                done, traffic, acc, q = _run(stack, plan, restarts, crash, drain)
+                done, traffic, acc, q = _run(stack, plan, restarts, crash, drain, lost_answer)
         finally:
             redis.stop()
     return ChaosResult("redis-restart", done, traffic, acc, time.monotonic() - started, q)
@@ -205,12 +223,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--duration", type=float, default=40.0, help="seconds of traffic per scenario")
     p.add_argument("--rate", type=float, default=20.0, help="events per second")
     p.add_argument("--crashes", type=int, default=4, help="kills (or Redis restarts) per run")
+    p.add_argument(
+        "--lost-answer",
+        type=float,
+        default=LOST_ANSWER_RATE,
+        help="share of sends the fake Graph accepts then loses the answer of (0 = none)",
+    )
     p.add_argument("--json", type=Path, help="also write the results here as JSON")
     p.add_argument("--workdir", type=Path, help="keep stores and logs here (default: temporary)")
     args = p.parse_args(argv)
     if args.duration <= 0 or args.rate <= 0 or args.crashes < 1:
         p.error("--duration and --rate must be > 0 and --crashes >= 1")
-    kw: dict[str, Any] = {"duration": args.duration, "rate": args.rate}
+    kw: dict[str, Any] = {
+        "duration": args.duration,
+        "rate": args.rate,
+        "lost_answer": args.lost_answer,
+    }
     results = []
     if args.scenario in ("sigkill", "all"):
         work = args.workdir / "sigkill" if args.workdir else None

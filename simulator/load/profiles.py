@@ -46,7 +46,12 @@ class Profile:
     batch_size: int = 5
     redelivery: float = 0.05  # share of webhooks Meta POSTs a second time (same bytes)
     fault_rates: dict[str, float] = field(
-        default_factory=lambda: {"http_5xx": 0.03, "rate_limit": 0.02, "timeout": 0.01}
+        default_factory=lambda: {
+            "http_5xx": 0.03,
+            "rate_limit": 0.02,
+            "timeout": 0.01,
+            "lost_answer": 0.01,
+        }
     )
     # the fake POSTs sent / delivered / read back for every reply: 3 more inbound webhooks per
     # message (on for the fan-out profile; off where the profile measures messages alone)
@@ -76,6 +81,9 @@ class Profile:
             )
         if rates.get("timeout"):
             out.append({"action": "no_answer", "hold": 4, "probability": rates["timeout"]})
+        if rates.get("lost_answer"):
+            # accepted by Graph, answer lost: a gateway that retries it sends a double
+            out.append({"action": "lost_answer", "probability": rates["lost_answer"]})
         for f in out:
             f["match"] = {"kind": "send"}
         return out

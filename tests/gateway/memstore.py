@@ -132,6 +132,10 @@ class MemoryStore:
     async def quarantine_list(self, limit: int = 100) -> list[Quarantined]:
         return list(self.quarantine.values())[:limit]
 
+    async def quarantine_get(self, ids: list[str]) -> list[Quarantined]:
+        self._check()
+        return [self.quarantine[i] for i in ids if i in self.quarantine]
+
     async def quarantine_take(self, ids: list[str] | None) -> list[Quarantined]:
         taken = [q for k, q in self.quarantine.items() if ids is None or k in ids]
         for q in taken:
@@ -143,6 +147,9 @@ class MemoryStore:
 
     async def quarantine_depth(self) -> int:
         return len(self.quarantine)
+
+    async def expire(self, now: float) -> dict[str, int]:
+        return {"sent": 0, "quarantined": 0, "dedupe": 0}
 
     async def backup(self, path: str) -> str:
         return path

@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from gateway import preflight
+from gateway.app import build_app
 from gateway.cli import main as cli_main
+from gateway.observability.logs import configure_logging
+from tests.gateway.conftest import Logs, make_runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_PROD = {
@@ -21,8 +24,9 @@ GOOD_PROD = {
     "WA_SEND_URL": "https://graph.facebook.com/v25.0",
     "IG_SEND_URL": "https://graph.instagram.com/v25.0",
     "MSG_SEND_URL": "https://graph.facebook.com/v25.0",
-    "GATEWAY_CLIENTS_FILE": str(ROOT / "examples" / "clients.json"),
+    "GATEWAY_CLIENTS_FILE": str(ROOT / "tests" / "gateway" / "prod_clients.json"),
 }
+EXAMPLE_CLIENTS = str(ROOT / "examples" / "clients.json")
 
 
 def _run(env: dict[str, str]) -> tuple[int, str]:
@@ -50,9 +54,10 @@ def test_every_problem_is_listed_at_once() -> None:
         "WA_SEND_URL",
         "IG_SEND_URL",
         "MSG_SEND_URL",
+        "GATEWAY_CLIENTS_FILE",  # the example file, whose keys are published
     ):
         assert needle in text, needle
-    assert "preflight: 6 problem(s)" in text
+    assert "preflight: 7 problem(s)" in text
 
 
 @pytest.mark.parametrize(
@@ -136,3 +141,48 @@ def test_preflight_script_exits_1_listing_problems() -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_example_clients_file_is_refused_in_prod() -> None:
+    """Its API key is published in the repository: anyone could send through the gateway."""
+    code, text = _run({**GOOD_PROD, "GATEWAY_CLIENTS_FILE": EXAMPLE_CLIENTS})
+    assert code == 1
+    assert "GATEWAY_CLIENTS_FILE" in text and "example" in text and "published" in text
+    # in dev it stays the convenient default
+    dev = {k: v for k, v in GOOD_PROD.items() if k != "GATEWAY_ENV"}
+    assert _run({**dev, "GATEWAY_CLIENTS_FILE": EXAMPLE_CLIENTS}) == (0, "preflight: OK\n")
+
+
+def test_a_copy_of_the_example_keys_in_another_file_is_refused_in_prod(tmp_path: Path) -> None:
+    copy = tmp_path / "clients.json"
+    copy.write_text(Path(EXAMPLE_CLIENTS).read_text())
+    code, text = _run({**GOOD_PROD, "GATEWAY_CLIENTS_FILE": str(copy)})
+    assert code == 1 and "client acme" in text and "published" in text
+    assert "acme-dev-api-key" not in text  # the key itself is never printed
+
+
+def test_warn_mode_in_prod_passes_but_names_the_risk() -> None:
+    code, text = _run({**GOOD_PROD, "META_SIGNATURE_REQUIRED": "warn"})
+    assert code == 0
+    assert text.startswith("preflight: OK, 1 warning\n")
+    assert "META_SIGNATURE_REQUIRED=warn in prod" in text and "unsigned" in text
+    off = _run({**GOOD_PROD, "META_SIGNATURE_REQUIRED": "off"})
+    assert off[0] == 1 and "META_SIGNATURE_REQUIRED=off" in off[1]
+
+
+@pytest.mark.anyio
+async def test_warn_mode_in_prod_is_logged_at_every_start() -> None:
+    stream = io.StringIO()
+    for _ in range(2):
+        rt = make_runtime(GATEWAY_ENV="prod", META_SIGNATURE_REQUIRED="warn", **GOOD_URLS)
+        app = build_app(rt)
+        configure_logging(stream=stream)
+        async with app.router.lifespan_context(app):
+            pass
+    configure_logging()
+    warned = [x for x in Logs(stream).lines if x["stage"] == "startup" and x["level"] == "WARNING"]
+    assert len(warned) == 2
+    assert all("META_SIGNATURE_REQUIRED=warn in prod" in x["msg"] for x in warned)
+
+
+GOOD_URLS = {k: GOOD_PROD[k] for k in ("WA_SEND_URL", "IG_SEND_URL", "MSG_SEND_URL")}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 
@@ -210,6 +211,74 @@ async def test_a_bug_on_the_ack_path_is_a_json_500_and_an_error_line(
     assert "RuntimeError: planted bug" in line["msg"] and line["channel"] == "wa"
 
 
+def _sqlite_error(message: str, code: int) -> Exception:
+    """An OperationalError as sqlite3 raises it, with its result code."""
+    exc = sqlite3.OperationalError(message)
+    exc.sqlite_errorcode = code  # type: ignore[attr-defined]
+    return exc
+
+
+async def test_a_schema_error_in_the_inbox_write_is_a_bug_500_not_an_outage(
+    client_for, runtime, logs, monkeypatch
+) -> None:
+    """sqlite3 raises OperationalError for a locked file and for a missing column alike; only
+    the first is an outage. The second is a bug a retry can never fix."""
+    db = sqlite3.connect(":memory:")
+
+    async def wrong_schema(event: object) -> None:
+        db.execute("INSERT INTO inbox (no_such_column) VALUES (1)")
+
+    monkeypatch.setattr(runtime.store, "inbox_put", wrong_schema)
+    body = _body()
+    async with client_for(runtime) as c:
+        r = await c.post("/webhook/wa", content=body, headers={"X-Hub-Signature-256": sign(body)})
+    assert r.status_code == 500
+    [line] = [x for x in logs.lines if x["level"] == "ERROR"]
+    assert line["exc_type"] == "OperationalError" and "no such table" in line["exc_message"]
+
+
+async def test_a_program_error_in_the_inbox_write_is_500_not_503(
+    client_for, runtime, logs, monkeypatch
+) -> None:
+    """Only a store outage may answer 503 (Meta retries, and the retry can succeed); a bug
+    answers 500 and logs its traceback as JSON, so someone fixes it."""
+
+    async def buggy_put(event: object) -> None:
+        raise TypeError("unsupported operand type(s) for +: 'int' and 'str'")
+
+    monkeypatch.setattr(runtime.store, "inbox_put", buggy_put)
+    body = _body()
+    async with client_for(runtime) as c:
+        r = await c.post("/webhook/wa", content=body, headers={"X-Hub-Signature-256": sign(body)})
+    assert r.status_code == 500 and r.json()["error"]["code"] == "internal"
+    [line] = [x for x in logs.lines if x["level"] == "ERROR"]
+    assert line["exc_type"] == "TypeError" and "unsupported operand" in line["exc_message"]
+    assert "Traceback (most recent call last)" in line["traceback"]
+    assert "buggy_put" in line["traceback"]
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [
+        ConnectionRefusedError("store refused"),
+        __import__("redis").exceptions.TimeoutError("Timeout reading from socket"),
+        _sqlite_error("database is locked", 5),  # SQLITE_BUSY
+        _sqlite_error("disk I/O error", 10),  # SQLITE_IOERR
+    ],
+)
+async def test_a_store_outage_in_the_inbox_write_is_503(
+    client_for, runtime, logs, monkeypatch, outage: Exception
+) -> None:
+    async def down(event: object) -> None:
+        raise outage
+
+    monkeypatch.setattr(runtime.store, "inbox_put", down)
+    body = _body()
+    async with client_for(runtime) as c:
+        r = await c.post("/webhook/wa", content=body, headers={"X-Hub-Signature-256": sign(body)})
+    assert r.status_code == 503 and r.json()["error"]["code"] == "store_unavailable"
+
+
 async def test_the_first_of_two_signature_headers_is_the_one_checked(client_for, runtime) -> None:
     body = _body()
     async with client_for(runtime) as c:
@@ -318,6 +387,21 @@ async def test_metrics_move(client_for, runtime) -> None:
         "quarantine_depth",
     ):
         assert name in text
+
+
+async def test_metrics_during_a_store_outage_still_answer_and_say_why(
+    client_for, runtime, logs, monkeypatch
+) -> None:
+    async def down() -> int:
+        raise ConnectionError("store down")
+
+    monkeypatch.setattr(runtime.store, "inbox_depth", down)
+    async with client_for(runtime) as c:
+        r = await c.get("/metrics")
+    assert r.status_code == 200 and "inbound_total" in r.text  # the counters are not hidden
+    [line] = [x for x in logs.lines if x["stage"] == "metrics"]
+    assert line["level"] == "WARNING" and "queue depths not refreshed" in line["msg"]
+    assert line["exc_type"] == "ConnectionError"
 
 
 async def test_wrong_http_method_is_405_not_5xx(client_for, runtime) -> None:

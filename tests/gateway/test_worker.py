@@ -228,7 +228,7 @@ async def test_a_tampered_envelope_is_rejected(runtime, logs) -> None:
     from gateway.pipeline.runner import process
 
     payload = _build("wa.text")
-    event = InboxEvent("ev1", "wa", meta_bytes(payload), {}, NOW, "tampered", attempts=1)
+    event = InboxEvent("ev1", "wa", meta_bytes(payload), NOW, "tampered", attempts=1)
     (update,) = parse("wa", payload, received_at=NOW, correlation_id="tampered")
     outcome = await process(Job(runtime, event, update, update.envelope), stages)
     assert outcome == "quarantined"
@@ -264,7 +264,7 @@ async def test_copies_of_one_message_in_one_claimed_batch_get_one_reply(tmp_path
     rt.store = SqliteStore(str(tmp_path / "gateway.db"))  # type: ignore[assignment]
     body = meta_bytes(_build("wa.text", seed=7))
     for n in range(10):
-        await rt.store.inbox_put(InboxEvent(f"ev-{n}", "wa", body, {}, NOW + n, f"storm-{n}"))
+        await rt.store.inbox_put(InboxEvent(f"ev-{n}", "wa", body, NOW + n, f"storm-{n}"))
     assert await InboxWorker(rt).run_once() == 10
     assert await rt.store.outbox_depth() == 1 and await rt.store.inbox_depth() == 0
     assert rt.metrics.value("inbound_total", {"channel": "wa", "outcome": "duplicate"}) == 9
@@ -281,7 +281,7 @@ async def test_the_worker_heartbeat_moves_while_it_works_through_a_batch(logs) -
     rt.clock = lambda: float(next(ticks))
     body = meta_bytes(_build("wa.text", seed=9))
     for n in range(3):
-        await rt.store.inbox_put(InboxEvent(f"ev-b{n}", "wa", body, {}, NOW, f"beat-{n}"))
+        await rt.store.inbox_put(InboxEvent(f"ev-b{n}", "wa", body, NOW, f"beat-{n}"))
     assert NAME not in rt.health.beats
     await InboxWorker(rt).run_once()  # no loop around it: only the per-update beats run
     assert rt.health.beats[NAME] >= 1_002  # one beat per update at least, on the moving clock
@@ -303,7 +303,7 @@ async def test_an_event_reclaimed_after_a_crash_is_finished_without_a_duplicate(
     runtime, logs
 ) -> None:
     payload = _build("batch.msg.multi_entry")
-    event = InboxEvent("ev-crash", "msg", meta_bytes(payload), {}, NOW, "reclaimed")
+    event = InboxEvent("ev-crash", "msg", meta_bytes(payload), NOW, "reclaimed")
     await runtime.store.inbox_put(event)
     # first worker: marks two messages seen, queues only the first, then "dies"
     from gateway.parsers import parse
@@ -369,6 +369,7 @@ async def test_a_crash_in_one_update_is_quarantined_and_the_worker_goes_on(
         line for line in logs.lines if line.get("msg_id") == victim and line["level"] == "ERROR"
     )
     assert crash_line["stage"] == "core"
+    assert crash_line["exc_type"] == "RuntimeError" and "in flaky" in crash_line["traceback"]
 
 
 async def test_the_worker_loop_survives_a_store_outage_and_keeps_its_heartbeat(
@@ -392,6 +393,8 @@ async def test_the_worker_loop_survives_a_store_outage_and_keeps_its_heartbeat(
         stop.set()
         await asyncio.wait_for(task, 5)
     assert not runtime.health.alive("inbox-worker", time.time(), 5.0)
+    claim = next(x for x in logs.lines if x["msg"].startswith("inbox claim failed"))
+    assert claim["exc_type"] == "ConnectionError" and "inbox_claim" in claim["traceback"]
 
 
 # -- secrets ---------------------------------------------------------------------------------------
@@ -456,3 +459,70 @@ async def test_store_outage_mid_pipeline_leaves_the_event_for_a_retry_not_the_qu
     assert await worker.run_once() == 1
     assert len(_outbox(runtime)) == 1
     assert _quarantine(runtime) == []
+
+
+# -- a failed quarantine write, poison messages -----------------------------------------------
+
+
+async def test_a_crash_whose_quarantine_write_fails_leaves_the_event_leased(
+    client_for, runtime, logs, monkeypatch
+) -> None:
+    """A bug outside any stage, then the quarantine write fails too: the event must not be
+    marked done (that would lose an ACKed message without a trace); it stays leased, said at
+    CRITICAL, and is processed once the store and the bug are fixed."""
+    import gateway.worker as worker_module
+
+    payload = _build("wa.text")
+    await _deliver(client_for, runtime, payload, "wa", cid="cid-qfail")
+
+    def broken_parse(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("parser bug")
+
+    async def refused(q: Any) -> None:
+        raise RuntimeError("quarantine table is read-only")
+
+    monkeypatch.setattr(worker_module, "parse", broken_parse)
+    monkeypatch.setattr(runtime.store, "quarantine_put", refused)
+    worker = InboxWorker(runtime, lease_seconds=0.0)
+    with pytest.raises(RuntimeError):
+        await worker.run_once()
+    assert await runtime.store.inbox_depth() == 1  # not marked done
+    assert _quarantine(runtime) == [] and _outbox(runtime) == {}
+    critical = [x for x in logs.lines if x["level"] == "CRITICAL"]
+    assert len(critical) == 1 and critical[0]["correlation_id"] == "cid-qfail"
+    assert "parser bug" in critical[0]["msg"] and "read-only" in critical[0]["msg"]
+    # both fixed: the next claim finishes it with its one reply
+    monkeypatch.undo()
+    assert await worker.run_once() == 1
+    assert await runtime.store.inbox_depth() == 0 and len(_outbox(runtime)) == 1
+
+
+async def test_an_event_claimed_too_often_is_quarantined_as_poison(
+    client_for, logs, monkeypatch
+) -> None:
+    """An event that kills its worker each time (OOM, a crash in a C extension) is claimed
+    again after every restart; past INBOX_MAX_ATTEMPTS it is parked, not claimed forever."""
+    rt = make_runtime(INBOX_MAX_ATTEMPTS="3")
+    payload = _build("wa.text")
+    await _deliver(client_for, rt, payload, "wa", cid="cid-poison")
+    worker = InboxWorker(rt, lease_seconds=0.0)
+    # three claims whose worker "died" before finishing (the claim counts, nothing else runs)
+    for _ in range(3):
+        [event] = await rt.store.inbox_claim("dying-worker", 10, 0.0)
+    assert event.attempts == 3
+    assert await worker.run_once() == 1  # the 4th claim: over the cap
+    [q] = _quarantine(rt)
+    assert q.reason == "poison" and q.correlation_id == "cid-poison"
+    assert q.detail["attempts"] == 4 and q.raw == meta_bytes(payload)
+    assert await rt.store.inbox_depth() == 0 and _outbox(rt) == {}
+    assert rt.metrics.value("errors_total", {"channel": "wa", "kind": "poison"}) == 1
+    assert any(x["level"] == "ERROR" and x.get("reason") == "poison" for x in logs.lines)
+
+
+async def test_an_event_under_the_attempt_cap_is_processed_normally(client_for, logs) -> None:
+    rt = make_runtime(INBOX_MAX_ATTEMPTS="3")
+    await _deliver(client_for, rt, _build("wa.text"), "wa", cid="cid-ok")
+    for _ in range(2):
+        await rt.store.inbox_claim("dying-worker", 10, 0.0)
+    assert await InboxWorker(rt, lease_seconds=0.0).run_once() == 1  # 3rd attempt: allowed
+    assert _quarantine(rt) == [] and len(_outbox(rt)) == 1

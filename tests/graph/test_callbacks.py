@@ -221,3 +221,16 @@ def test_no_destination_means_no_webhooks(client_for: Any) -> None:
     graph = make_graph()
     client_for(graph).post(SEND, json=wa_text())
     assert graph.callbacks.pending == 0 and graph.callbacks.sent == []
+
+
+def test_a_lost_answer_still_sends_the_status_webhooks(receiver: Receiver, client_for: Any) -> None:
+    # Meta accepted the send; only its answer was lost: the statuses come as usual
+    graph = looped(receiver)
+    graph.faults.lost_answer(times=1)
+    with pytest.raises(httpx.ReadError):
+        client_for(graph).post(SEND, json=wa_text(to="33612345678"))
+    graph.callbacks.wait()
+    wamid = graph.recorder.last.response["messages"][0]["id"]
+    assert receiver.wa_statuses() == ["sent", "delivered", "read"]
+    ids = {p["entry"][0]["changes"][0]["value"]["statuses"][0]["id"] for p in receiver.verified()}
+    assert ids == {wamid}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from simulator.graph import GraphApp
 
@@ -153,3 +154,18 @@ def test_media_listing_and_health(api: httpx.Client) -> None:
 def test_control_calls_are_not_recorded(api: httpx.Client, graph: GraphApp) -> None:
     api.get(f"{C}/calls")
     assert len(graph.recorder) == 0
+
+
+def test_lost_answer_is_set_over_http_like_the_other_faults(api: httpx.Client) -> None:
+    added = api.post(
+        f"{C}/faults",
+        json={"action": "lost_answer", "lose_as": "reset", "times": 1, "match": {"kind": "send"}},
+    )
+    assert added.status_code == 201
+    assert api.get(f"{C}/faults").json()["faults"][0]["action"] == "lost_answer"
+    with pytest.raises(httpx.ReadError):
+        api.post(f"/v25.0/{WA}/messages", json=wa_text(to="33622222222"))
+    [call] = api.get(f"{C}/calls", params={"recipient": "33622222222"}).json()["calls"]
+    assert call["status"] == 200 and call["response"]["messages"][0]["id"].startswith("wamid.")
+    bad = api.post(f"{C}/faults", json={"action": "lost_answer", "lose_as": "vanish"})
+    assert bad.status_code == 400 and "lose_as" in bad.json()["error"]

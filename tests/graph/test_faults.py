@@ -13,7 +13,7 @@ from simulator import schemas
 from simulator.graph import GraphApp, graph_router
 from simulator.graph.errors import catalogue
 
-from .conftest import BEARER, GRAPH, SEND, error_of, make_graph, page_text, wa_text
+from .conftest import BEARER, GRAPH, PAGE, SEND, error_of, make_graph, page_text, wa_text
 
 REQUIRED_CODES = [
     "0",
@@ -268,3 +268,41 @@ def test_bad_fault_is_refused_with_a_specific_message(
 
     with pytest.raises(ValueError, match=message):
         fault_from_dict(kwargs)
+
+
+def test_lost_answer_accepts_the_send_then_resets_the_connection(
+    api: httpx.Client, graph: GraphApp
+) -> None:
+    graph.faults.lost_answer(times=1)
+    with pytest.raises(httpx.ReadError):
+        api.post(SEND, json=wa_text(body="lost on the way back"))
+    call = graph.recorder.last
+    # Meta's side: accepted, a wamid issued; only the client missed it
+    assert call.status == 200 and call.fault is not None
+    assert call.response["messages"][0]["id"].startswith("wamid.")
+    assert api.post(SEND, json=wa_text()).status_code == 200  # once only
+
+
+def test_lost_answer_can_hold_the_connection_instead(graph: GraphApp) -> None:
+    graph.faults.lost_answer(lose_as="no_answer", times=1)
+
+    async def send() -> None:
+        transport = httpx.ASGITransport(app=graph.asgi)
+        async with httpx.AsyncClient(transport=transport, base_url=GRAPH, headers=BEARER) as c:
+            await c.post(f"/v25.0/{PAGE}/messages", json=page_text())
+
+    with pytest.raises(httpx.ReadTimeout):
+        asyncio.run(send())
+    call = graph.recorder.last
+    assert call.status == 200 and call.response["message_id"].startswith("m_")
+
+
+def test_lost_answer_on_a_refused_send_is_just_the_refusal(
+    api: httpx.Client, graph: GraphApp
+) -> None:
+    # a send Graph refuses was never accepted: the error comes back, nothing is lost
+    graph.faults.lost_answer(times=1)
+    bad = wa_text()
+    del bad["to"]
+    assert api.post(SEND, json=bad).status_code == 400
+    assert graph.faults.list()[0].fired == 0

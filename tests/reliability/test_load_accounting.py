@@ -83,6 +83,16 @@ def test_reply_parked_as_inflight_at_crash_is_not_a_double() -> None:
     assert acc.ok and acc.dead_lettered == {"wamid.A": "inflight-at-crash"}
 
 
+def test_reply_whose_answer_was_lost_parked_as_ambiguous_is_not_a_double() -> None:
+    # Graph accepted the send, the gateway never heard so and parked it instead of re-sending
+    dead = [{"msg_id": "wamid.A", "reason": "ambiguous", "body": {}}]
+    acc = account({"wamid.A": "mload-1-1"}, [wa_send("mload-1-1")], dead)
+    assert acc.ok and acc.dead_lettered == {"wamid.A": "ambiguous"}
+    # but a second accepted reply beside it is a double all the same
+    twice = account({"wamid.A": "mload-1-1"}, [wa_send("mload-1-1"), wa_send("mload-1-1")], dead)
+    assert list(twice.doubled) == ["wamid.A"]
+
+
 def test_other_calls_and_foreign_replies_are_reported_not_matched() -> None:
     calls = [
         {"kind": "mark_read", "status": 200, "body": {"status": "read", "message_id": "wamid.A"}},

@@ -121,5 +121,5 @@ async def test_a_graph_slower_than_the_timeout_is_a_timeout(graph) -> None:
     base, _ = graph
     started = time.monotonic()
     answer = await _with_client(0.3, lambda c: c.send(f"{base}/slow", SEND, "t"))
-    assert answer.status == 0 and answer.transport == "timeout"
+    assert answer.status == 0 and answer.transport == "ambiguous"  # it left: maybe accepted
     assert time.monotonic() - started < 1.5  # cut at the timeout, not at the 2 s answer

@@ -150,6 +150,38 @@ async def test_admin_quarantine_replay_reinjects_the_raw_event(
     assert (await http.get("/admin/quarantine?limit=0", headers=ADMIN)).status_code == 400
 
 
+async def test_a_quarantine_replay_cut_halfway_by_the_store_loses_nothing(
+    rt: Runtime, http: httpx.AsyncClient, clock: Clock
+) -> None:
+    """The store fails on the second re-injection: the first item is in the inbox (and out of
+    the quarantine), the rest still in the quarantine; a second replay finishes the job."""
+    raws = {f"q{n}": b'{"object":"whatsapp_business_account","n":%d}' % n for n in range(3)}
+    for n, (qid, raw) in enumerate(raws.items()):
+        await rt.store.quarantine_put(
+            Quarantined(qid, "wa", "crash", raw, f"corr-{qid}", clock.now + n, {})
+        )
+    real_put, calls = rt.store.inbox_put, {"n": 0}
+
+    async def put_fails_once_at_the_second(event: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise ConnectionError("store went away mid-replay")
+        await real_put(event)
+
+    rt.store.inbox_put = put_fails_once_at_the_second  # type: ignore[method-assign]
+    r = await http.post("/admin/quarantine/replay", headers=ADMIN)
+    assert r.status_code == 503 and r.json()["replayed"] == ["q0"]
+    left = [q.quarantine_id for q in await rt.store.quarantine_list()]
+    inbox = [e.raw for e in await rt.store.inbox_claim("look", 10, 0.0)]
+    assert left == ["q1", "q2"] and inbox == [raws["q0"]]
+    again = await http.post("/admin/quarantine/replay", headers=ADMIN)
+    assert again.status_code == 200 and again.json() == {"replayed": ["q1", "q2"]}
+    assert await rt.store.quarantine_depth() == 0
+    clock.now += 1
+    inbox = sorted(e.raw for e in await rt.store.inbox_claim("look2", 10, 30))
+    assert inbox == sorted(raws.values())  # each exactly once
+
+
 def _schema(name: str) -> dict[str, Any]:
     with open(f"{SCHEMAS}/{name}", encoding="utf-8") as f:
         return json.load(f)
@@ -351,3 +383,41 @@ async def test_api_auth_and_idempotency(rt: Runtime, http: httpx.AsyncClient) ->
     assert first.status_code == 202 and again.status_code == 200
     assert again.json() == {"key": "wa:api:acme:order-42", "status": "duplicate"}
     assert await rt.store.outbox_depth() == 1
+
+
+async def test_an_oversized_api_body_is_refused_while_streaming_not_after_reading_it(
+    http: httpx.AsyncClient,
+) -> None:
+    """Chunked (no Content-Length): the gateway stops at the limit (256 KiB) instead of
+    reading megabytes into memory first, as the webhook route does."""
+    sent = {"chunks": 0}
+
+    async def endless() -> AsyncIterator[bytes]:
+        for _ in range(200):  # 12.5 MiB if read to the end
+            sent["chunks"] += 1
+            yield b"x" * 65536
+
+    r = await http.post("/v1/messages", headers=API, content=endless())
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+    assert sent["chunks"] <= 6  # 256 KiB is 4 chunks; a little read-ahead at most
+
+
+async def test_a_declared_oversized_api_body_is_refused_before_reading(
+    http: httpx.AsyncClient,
+) -> None:
+    body = b"{" + b" " * (300 * 1024) + b"}"
+    r = await http.post("/v1/messages", headers=API, content=body)
+    assert r.status_code == 413
+
+
+async def test_an_oversized_admin_body_is_refused_while_streaming(http: httpx.AsyncClient) -> None:
+    sent = {"chunks": 0}
+
+    async def endless() -> AsyncIterator[bytes]:
+        for _ in range(100):
+            sent["chunks"] += 1
+            yield b" " * 65536
+
+    r = await http.post("/admin/dlq/replay", headers=ADMIN, content=endless())
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+    assert sent["chunks"] <= 3

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from gateway.store import StoreURLError, open_store
-from gateway.store.base import InboxEvent, OutboxItem, Quarantined, Store
+from gateway.store.base import InboxEvent, OutboxItem, Quarantined, Retention, Store
 from gateway.store.records import SnapshotError
 from tests.gateway.store.conftest import Clock
 
@@ -24,7 +25,6 @@ def event(n: int, at: float = 1_750_000_000.0) -> InboxEvent:
         event_id=f"ev-{n}",
         channel="wa",
         raw=RAW + str(n).encode(),
-        headers={"x-hub-signature-256": "sha256=ab"},
         received_at=at + n,
         correlation_id=f"corr-{n}",
     )
@@ -52,7 +52,7 @@ async def test_inbox_keeps_raw_bytes_and_leases_each_event_to_one_worker(
     assert await store.inbox_depth() == 3
     first = await store.inbox_claim("w1", 2, 30)
     assert [e.event_id for e in first] == ["ev-0", "ev-1"]
-    assert first[0].raw == RAW + b"0" and first[0].headers == {"x-hub-signature-256": "sha256=ab"}
+    assert first[0].raw == RAW + b"0"
     assert first[0].attempts == 1 and first[0].correlation_id == "corr-0"
     second = await store.inbox_claim("w2", 10, 30)
     assert [e.event_id for e in second] == ["ev-2"]
@@ -262,3 +262,107 @@ def test_open_store_rejects_an_unknown_url() -> None:
         open_store("postgres://localhost/gw")
     with pytest.raises(StoreURLError, match="names no file"):
         open_store("sqlite:///")
+
+
+async def test_every_claim_of_an_unfinished_event_counts_one_attempt(
+    store: Store, clock: Clock
+) -> None:
+    """The worker's poison cap (INBOX_MAX_ATTEMPTS) reads this count: a worker that dies
+    holding an event (its lease ends) or loses a claim's answer still adds one attempt."""
+    await store.inbox_put(event(0))
+    seen = []
+    for n in range(6):
+        [claimed] = await store.inbox_claim(f"w{n % 2}", 10, 30)
+        seen.append(claimed.attempts)
+        clock.now += 31  # the holder died: its lease ends
+    [again] = await store.inbox_claim("w9", 10, 30)
+    [lost] = await store.inbox_claim("w9", 10, 30)  # w9's answer was lost: taken again
+    assert seen == [1, 2, 3, 4, 5, 6] and (again.attempts, lost.attempts) == (7, 8)
+    await store.inbox_done("ev-0")
+    assert await store.inbox_claim("w9", 10, 30) == []
+
+
+async def test_an_older_sqlite_file_with_the_headers_column_still_opens_and_stores(
+    tmp_path: Path,
+) -> None:
+    """Files written by earlier releases kept a never-read ``headers`` column (NOT NULL):
+    opening one drops it, so puts keep working."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.execute(
+        "CREATE TABLE inbox (event_id TEXT PRIMARY KEY, channel TEXT NOT NULL, raw BLOB NOT NULL, "
+        "headers TEXT NOT NULL, received_at REAL NOT NULL, correlation_id TEXT NOT NULL, "
+        "attempts INTEGER NOT NULL DEFAULT 0, lease_until REAL NOT NULL DEFAULT 0, owner TEXT)"
+    )
+    db.execute("INSERT INTO inbox VALUES ('old-1', 'wa', x'7b7d', '{}', 1.0, 'c-old', 0, 0, NULL)")
+    db.commit()
+    db.close()
+    store = open_store(f"sqlite:///{path}")
+    try:
+        await store.inbox_put(event(1))
+        claimed = await store.inbox_claim("w", 10, 30)
+        assert [e.event_id for e in claimed] == ["old-1", "ev-1"]
+    finally:
+        await store.close()
+
+
+# -- retention ------------------------------------------------------------------------------------
+
+SHORT = Retention(sent_seconds=0.3, quarantine_seconds=0.3)
+
+
+@pytest.fixture
+async def short_store(store_url: str, clock: Clock) -> AsyncIterator[Store]:
+    """A store whose sent replies and quarantined events are kept 0.3 s."""
+    s = open_store(store_url, clock=clock, retention=SHORT)
+    yield s
+    await s.close()
+
+
+async def _quarantined(s: Store, qid: str, at: float) -> None:
+    await s.quarantine_put(Quarantined(qid, "wa", "crash", b"{}", f"c-{qid}", at, {}))
+
+
+async def test_sent_replies_and_quarantined_events_expire_after_their_retention(
+    short_store: Store, clock: Clock
+) -> None:
+    """SQLite deletes them in the sweep (injected clock); Redis lets their keys' TTLs end
+    (server clock) and trims the quarantine index in the sweep: the test moves both."""
+    s = short_store
+    await s.outbox_put(item("wa:sent"))
+    await s.outbox_put(item("wa:pending", due=clock.now + 3600))
+    await s.outbox_put(item("wa:dead"))
+    for claimed in await s.outbox_claim_due(clock.now, 10, 30):
+        if claimed.key == "wa:sent":
+            await s.outbox_sent(claimed.key, {"messages": [{"id": "wamid.OUT"}]})
+        else:
+            await s.dlq_put(claimed, "graph-131026", replayable=False)
+    await _quarantined(s, "q-old", clock.now)
+    # inside the retention: everything still there
+    await s.expire(clock.now)
+    assert (await s.outbox_get("wa:sent")) is not None and await s.quarantine_depth() == 1
+    clock.now += 0.5
+    await asyncio.sleep(0.5)
+    await _quarantined(s, "q-new", clock.now)
+    await s.expire(clock.now)
+    assert await s.outbox_get("wa:sent") is None  # expired
+    assert await s.outbox_put(item("wa:sent")) is True  # the key is free again after the window
+    pending = await s.outbox_get("wa:pending")
+    assert pending is not None and pending.state == "pending"  # unsent work never expires
+    assert [d.item.key for d in await s.dlq_list()] == ["wa:dead"]  # dead letters wait for a human
+    assert [q.quarantine_id for q in await s.quarantine_list()] == ["q-new"]
+    assert await s.quarantine_depth() == 1
+
+
+async def test_the_default_retention_keeps_a_week_of_sent_replies(
+    store: Store, clock: Clock
+) -> None:
+    await store.outbox_put(item("wa:kept"))
+    [claimed] = await store.outbox_claim_due(clock.now, 10, 30)
+    await store.outbox_sent(claimed.key, {})
+    clock.now += 6 * 86400
+    await store.expire(clock.now)
+    assert await store.outbox_get("wa:kept") is not None
+    assert await store.outbox_put(item("wa:kept")) is False

@@ -44,7 +44,7 @@ def holder(url: str) -> subprocess.Popen[str]:
 async def seed(url: str) -> None:
     s = open_store(url)
     now = time.time()
-    await s.inbox_put(InboxEvent("ev-1", "wa", b"{}", {}, now, "cid-1"))
+    await s.inbox_put(InboxEvent("ev-1", "wa", b"{}", now, "cid-1"))
     item = OutboxItem("wa:wamid.1", "wa", "acme", "http://graph/x", {"a": 1}, "cid-1", "wamid.1")
     assert await s.outbox_put(item)
     await s.close()
@@ -106,7 +106,7 @@ async def test_redis_leases_end_only_by_time(redis_url: str, clock: Clock) -> No
     url = f"{redis_url}?prefix=deadlease{time.monotonic_ns()}"
     s = open_store(url, clock=clock)
     try:
-        await s.inbox_put(InboxEvent("ev-1", "wa", b"{}", {}, clock.now, "cid-1"))
+        await s.inbox_put(InboxEvent("ev-1", "wa", b"{}", clock.now, "cid-1"))
         assert len(await s.inbox_claim("other-host", 10, 30.0)) == 1
         # the holder may be a live process on another host: nothing is released
         assert await s.release_dead_leases() == 0

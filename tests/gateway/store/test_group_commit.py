@@ -18,7 +18,7 @@ pytestmark = pytest.mark.anyio
 
 
 def event(n: int) -> InboxEvent:
-    return InboxEvent(f"ev-{n}", "wa", b'{"n": %d}' % n, {}, 1_750_000_000.0 + n, f"cid-{n}")
+    return InboxEvent(f"ev-{n}", "wa", b'{"n": %d}' % n, 1_750_000_000.0 + n, f"cid-{n}")
 
 
 def committed(db: Path) -> set[str]:
