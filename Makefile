@@ -38,27 +38,27 @@ bench: setup
 clean:
 	rm -rf reports/out .pytest_cache .mypy_cache .ruff_cache
 
-# ---- reports (issue 6): Allure 3 single file, from the last acceptance run's results ----------
+# ---- reports: Allure 3 single file, from the last acceptance run's results ----------
 allure-report:
 	@scripts/allure_report.sh
 
 steps-catalogue: setup
 	$(BIN)/python scripts/gen_step_catalogue.py
 
-# ---- mutation (issue 7, docs/reliability.md "Suite strength"): NOT part of `make test` (too long) --
+# ---- mutation (docs/reliability.md "Suite strength"): NOT part of `make test` (too long) --
 # MUTATION_EVERY=N judges every Nth mutant of gateway/pipeline/ (default 10; 1 = all, hours).
 .PHONY: mutation
 mutation: setup
 	@scripts/mutation.sh
 
-# ---- load (issue 7): "80 mps steady" for 60 s with Graph faults (5xx, 130429, no answer, and
+# ---- load: "80 mps steady" for 60 s with Graph faults (5xx, 130429, no answer, and
 # answers lost after Graph accepted: a re-send would show as doubled) and redeliveries; exits 1 unless
 # the exactly-once accounting shows zero lost and zero doubled (reports/out/load-accounting.json);
 # then the same profile against a bare HMAC endpoint, the baseline (load-accounting-baseline.json)
 load: setup
 	$(BIN)/metasim load --profile "80 mps steady" --duration 60 --baseline
 
-# ---- chaos (issue 7, docs/reliability.md "Crash recovery"): the gateway SIGKILLed 4 times, then
+# ---- chaos (docs/reliability.md "Crash recovery"): the gateway SIGKILLed 4 times, then
 # Redis SIGKILLed 4 times under two gateways, during steady signed texts with redeliveries, while
 # the fake Graph loses the answer of 2 % of the sends it accepts (--lost-answer); prints
 # the exactly-once accounting, exits 1 unless zero lost and zero doubled (reports/out/chaos.json)
@@ -72,7 +72,7 @@ soak: setup
 	$(BIN)/python -m tests.gateway.durability.soak --duration 90 --rate 20 --retention 15 \
 		--json reports/out/soak.json
 
-# ---- fuzz (issue 7, docs/reliability.md "Fuzzing" and "Security probes"): 10,000 hostile requests
+# ---- fuzz (docs/reliability.md "Fuzzing" and "Security probes"): 10,000 hostile requests
 # on raw sockets to a real `metasim-gateway serve` (RSS measured), 2,000 more in-process plus 2,000
 # Hypothesis events from payloads/schemas (tracemalloc), 30 rounds of enforce-mode security probes,
 # then the signature timing statistics. The same tests run reduced in `make test`.

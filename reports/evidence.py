@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# Caps keep the single-file report small (issue 6: under 5 MB for the full run) even when a
+# Caps keep the single-file report small: under 5 MB for the full run) even when a
 # scenario sends a 1000-message batch or a retry storm hits the fake Graph API. The sha256 and
 # the full size are kept so a truncated body can still be matched against a capture.
 MAX_BODY_BYTES = 16 * 1024

@@ -7,7 +7,7 @@ mkdir -p reports/out
 if ! ls features/*.feature >/dev/null 2>&1; then
   echo "no .feature files yet: nothing to run"; exit 0
 fi
-# ---- coverage report (reports/, issue 6) --------------------------------------------------------
+# ---- coverage report (reports/) --------------------------------------------------------
 # The suite runs through scripts/test_coverage.sh (the backlog's P2-04 name): same pytest
 # arguments plus --metasim-report reports/out; it measures the reference gateway's code coverage,
 # writes reports/out/index.html (with junit.xml, cucumber.json, allure-results/ beside it),

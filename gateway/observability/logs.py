@@ -36,7 +36,7 @@ class JsonLog:
     """Writes one JSON object per line to stdout (and LOG_FILE when set), redacting secrets.
 
     Written by hand rather than through ``logging``: a line costs one ``json.dumps`` and one
-    ``write``, which matters on the ACK path (issue 4's bench). Secrets are masked in the
+    ``write``, which matters on the ACK path's bench). Secrets are masked in the
     serialised line itself, so a secret hidden in any field, nested or not, never gets out.
     """
 

@@ -1,4 +1,4 @@
-"""Graph API answers classified retryable or permanent (META-CONTRACT §h table)."""
+"""Graph API answers classified retryable or permanent (docs/meta-contract.md §h table)."""
 
 from __future__ import annotations
 

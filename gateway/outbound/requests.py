@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from gateway.tenants import Client
 
-# META-CONTRACT §k: a business-scoped user id is addressed with "recipient", a phone with "to"
+# docs/meta-contract.md §k: a business-scoped user id is addressed with "recipient", a phone with "to"
 BSUID = re.compile(r"^[A-Z]{2}\.(ENT\.)?[0-9]{5,40}$")
 WA_TYPES = (
     "text",

@@ -1,6 +1,6 @@
-"""Verify X-Hub-Signature-256 on the raw body bytes, constant-time (META-CONTRACT §d).
+"""Verify X-Hub-Signature-256 on the raw body bytes, constant-time (docs/meta-contract.md §d).
 
-Written independently of simulator/signing.py on purpose (STYLE.md §4): both sides are checked
+Written independently of simulator/signing.py on purpose (signing is written twice on purpose): both sides are checked
 against the openssl vectors in payloads/vectors, so one bug cannot pass on both.
 """
 

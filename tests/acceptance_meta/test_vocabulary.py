@@ -38,7 +38,7 @@ def test_every_graph_fault_phrase_has_a_catalogue_code() -> None:
 
 
 def test_stage_vocabulary_matches_the_pipeline_order_of_the_design() -> None:
-    # DESIGN.md §2 / backlog P0-06: parse -> signature -> ACK -> contract -> ... -> send -> dlq
+    # backlog P0-06: parse -> signature -> ACK -> contract -> ... -> send -> dlq
     assert vocabulary.STAGE.allowed[:4] == ["parse", "signature", "ack", "contract"]
     assert vocabulary.STAGE.allowed[-2:] == ["send", "dlq"]
 

@@ -65,7 +65,7 @@ def make_app() -> Starlette:
         return PlainTextResponse("forbidden", status_code=403)
 
     async def sloppy_handshake(request: Request) -> Response:
-        # the pywa / n8n bug (META-CONTRACT §l): hub.mode never checked
+        # the pywa / n8n bug (docs/meta-contract.md §l): hub.mode never checked
         q = request.query_params
         if q.get("hub.verify_token") == TOKEN:
             return PlainTextResponse(q.get("hub.challenge", ""))

@@ -1,4 +1,4 @@
-"""The verifier against the openssl golden vectors and one-defect variants (META-CONTRACT §d)."""
+"""The verifier against the openssl golden vectors and one-defect variants (docs/meta-contract.md §d)."""
 
 from __future__ import annotations
 

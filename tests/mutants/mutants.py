@@ -1,4 +1,4 @@
-"""Ten mutant gateways: the reference with ONE known bug each (META-CONTRACT §l), by patching."""
+"""Ten mutant gateways: the reference with ONE known bug each (docs/meta-contract.md §l), by patching."""
 
 from __future__ import annotations
 

@@ -53,7 +53,7 @@ WA_OK = {
 
 
 def graph_error(code: int, subcode: int | None = None) -> dict[str, Any]:
-    """A Graph error body as META-CONTRACT §h shows it."""
+    """A Graph error body as docs/meta-contract.md §h shows it."""
     err: dict[str, Any] = {
         "message": f"(#{code}) test error",
         "type": "OAuthException",

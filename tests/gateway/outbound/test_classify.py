@@ -1,4 +1,4 @@
-"""Graph error classification (META-CONTRACT §h) and the backoff delays."""
+"""Graph error classification (docs/meta-contract.md §h) and the backoff delays."""
 
 from __future__ import annotations
 
