@@ -1,4 +1,11 @@
-"""The backlog map (payloads/backlog.json) and the TRACKING table recomputed from results."""
+"""The backlog map (payloads/backlog.json) and the TRACKING table recomputed from results.
+
+How a ticket's status is derived (docs/accuracy.md, "The backlog's ticket table"): the
+scenarios the backlog itself names for the ticket decide it (its TRACKING test ids; a ticket
+whose row names none is decided by the scenarios tagged with it); a DONE ticket is never
+decided by a scenario that also belongs to a ticket still to do; every other scenario tagged
+with the ticket is shown as related, and scenarios no ticket names are "beyond the backlog".
+"""
 
 from __future__ import annotations
 
@@ -76,6 +83,14 @@ def matches(pattern: str, scenario_id: str | None) -> bool:
     return scenario_id == pattern
 
 
+def named(ticket: Ticket, scenario: ScenarioResult) -> bool:
+    """The backlog names this scenario for the ticket: one of its TRACKING test ids, or, for a
+    ticket whose TRACKING row names no test, the ticket's tag (the criteria the suite checks)."""
+    if ticket.tests:
+        return any(matches(p, scenario.id) for p in ticket.tests)
+    return ticket.key in scenario.tickets
+
+
 def members(ticket: Ticket, scenarios: list[ScenarioResult]) -> list[ScenarioResult]:
     """Scenarios tagged with the ticket or carrying one of its test ids."""
     return [
@@ -83,6 +98,28 @@ def members(ticket: Ticket, scenarios: list[ScenarioResult]) -> list[ScenarioRes
         for s in scenarios
         if ticket.key in s.tickets or any(matches(p, s.id) for p in ticket.tests)
     ]
+
+
+def deciding(
+    backlog: Backlog, ticket: Ticket, scenarios: list[ScenarioResult]
+) -> list[ScenarioResult]:
+    """The scenarios that decide the ticket's status.
+
+    Those the backlog names for it; and for a ticket the backlog marks DONE, not those that
+    also belong to a ticket still to do (T2.06 is P0-01's and P1-02's: a gateway that has not
+    done P1-02 yet must not sink P0-01 with it).
+    """
+    found = [s for s in scenarios if named(ticket, s)]
+    if ticket.tracking.upper() != "DONE":
+        return found
+    todo = [t for t in backlog.tickets.values() if t.tracking.upper() != "DONE"]
+    return [s for s in found if not any(named(t, s) or t.key in s.tickets for t in todo)]
+
+
+def beyond(backlog: Backlog, scenarios: list[ScenarioResult]) -> list[ScenarioResult]:
+    """Scenarios no ticket of the backlog names: shown apart, never deciding a ticket."""
+    tickets = list(backlog.tickets.values())
+    return [s for s in scenarios if not any(named(t, s) for t in tickets)]
 
 
 def status(scenarios: list[ScenarioResult], missing: list[str]) -> str:
@@ -101,14 +138,17 @@ def status(scenarios: list[ScenarioResult], missing: list[str]) -> str:
 def ticket_rows(backlog: Backlog, scenarios: list[ScenarioResult]) -> list[dict[str, Any]]:
     """One row per ticket (backlog order), then tickets tagged in scenarios but absent from the map."""
     rows = []
+    order = lambda s: (id_key(s.id), s.nodeid)  # noqa: E731
     for ticket in backlog.tickets.values():
-        found = sorted(members(ticket, scenarios), key=lambda s: (id_key(s.id), s.nodeid))
-        present = {s.id for s in found}
+        found = sorted(deciding(backlog, ticket, scenarios), key=order)
+        related = sorted((s for s in members(ticket, scenarios) if s not in found), key=order)
+        present = {s.id for s in members(ticket, scenarios)}
         missing = [t for t in ticket.tests if not t.endswith(".*") and t not in present]
         rows.append(
             {
                 "ticket": ticket,
                 "scenarios": found,
+                "related": related,
                 "missing": missing,
                 "status": status(found, missing),
                 "known": True,
@@ -122,6 +162,7 @@ def ticket_rows(backlog: Backlog, scenarios: list[ScenarioResult]) -> list[dict[
             {
                 "ticket": unknown,
                 "scenarios": found,
+                "related": [],
                 "missing": [],
                 "status": status(found, []),
                 "known": False,

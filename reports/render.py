@@ -99,6 +99,7 @@ def build_view(out_dir: Path, backlog_path: Path = backlog_map.BACKLOG_PATH) -> 
         "counts": results.counts(),
         "scenarios": _order(scenarios),
         "tickets": backlog_map.ticket_rows(backlog, scenarios),
+        "beyond_backlog": _order(backlog_map.beyond(backlog, scenarios)),
         "sections": backlog.sections,
         "matrix": _matrix(scenarios),
         "events": events,

@@ -83,3 +83,37 @@ def test_malformed_backlog_names_the_ticket(tmp_path: Path) -> None:
     path.write_text(json.dumps({"tickets": {"T2": {"priority": "P0", "title": "x", "tests": []}}}))
     with pytest.raises(backlog.BacklogError, match="'T2' is not shaped like P0-01"):
         backlog.load(path)
+
+
+def test_a_gateway_doing_exactly_the_done_tickets_reproduces_tracking() -> None:
+    # every scenario the backlog names for a DONE ticket passes; those of TODO tickets fail
+    # (the batch, the statuses, the timestamps, health, the DLQ); the T4 batch scenario is
+    # tagged P1-01 too, and a T5 scenario tagged P0-06 is not among P0-06's named tests
+    book = backlog.load()
+    results = [scenario(f"s{i}", id=f"T2.0{i}", tickets=["P0-01"]) for i in range(1, 6)]
+    results += [
+        scenario("s6", "failed", id="T2.06", tickets=["P0-01", "P1-02"]),
+        scenario("s7", id="T2.07", tickets=["P0-02"]),
+        scenario("s8", id="T2.08", tickets=["P0-02"]),
+        scenario("s9", id="T2.09", tickets=["P0-03"]),
+        scenario("s10", id="T2.10", tickets=["P0-03"]),
+        scenario("s11", id="T2.11", tickets=["P0-03"]),
+        scenario("s12", "failed", id="T2.12", tickets=["P1-01"]),
+        scenario("s13", id="T8.12", tickets=["P0-04"]),
+        scenario("s14", id="T8.13", tickets=["P0-04"]),
+        scenario("s15", id="T3.01", tickets=["P0-05"]),
+        scenario("s16", id="T4.01", tickets=["P0-06"]),
+        scenario("s17", "failed", id="T4.02", tickets=["P0-06", "P1-01"]),
+        scenario("s18", "failed", id="T5.05", tickets=["P0-06", "P1-01"]),
+        scenario("s19", "failed", id="T10.04", tickets=["P1-03"]),
+        scenario("s20", "failed", id="T14.05", tickets=["P1-04"]),
+        scenario("s21", "failed", id="T9.03", tickets=["P1-06"]),
+    ]
+    rows = {r["ticket"].key: r for r in backlog.ticket_rows(book, results)}
+    for key, ticket in book.tickets.items():
+        want = "done" if ticket.tracking == "DONE" else ("failing", "untested")
+        got = rows[key]["status"]
+        assert got == want or got in want, f"{key}: {got}, the backlog says {ticket.tracking}"
+    # s17 is named (T4.*) but also TODO P1-01's; s18 is tagged, not named: both only related
+    assert [s.nodeid for s in rows["P0-06"]["related"]] == ["s17", "s18"]
+    assert "s18" in [s.nodeid for s in backlog.beyond(book, results)]

@@ -70,7 +70,8 @@ def test_summary_backlog_and_matrix(tmp_path: Path) -> None:
     assert '<b id="run-target">reference</b>' in html
     assert '<b data-count="failed">1</b>' in html and '<b data-count="passed">2</b>' in html
     assert '<b data-count="not_applicable">1</b>' in html
-    assert '<tr data-ticket="P0-01" class="status-failing">' in html
+    # T2.06 fails, but it is also P1-02's, a ticket still to do: it never sinks DONE P0-01
+    assert '<tr data-ticket="P0-01" class="status-partial">' in html
     assert '<tr data-ticket="P1-02" class="status-failing">' in html
     assert '<tr data-ticket="P2-03" class="status-untested">' in html
     assert '<tr data-ticket="P0-02" class="status-untested">' in html
