@@ -91,7 +91,7 @@ def _message(
         raw_meta=message,
         reply_to=as_dict(message.get("context")).get("id"),
         tenant_id=tenant,
-        dialect="bsuid" if user_id else "classic",
+        dialect=_dialect(message.get("from") or contact.get("wa_id"), user_id),
         user_id=user_id if isinstance(user_id, str) else None,
         username=username if isinstance(username, str) and username else None,
     )
@@ -102,6 +102,13 @@ def _message(
         # a removed reaction: emoji omitted (or "" in older docs) (META-CONTRACT §a ⚠)
         kind, processable = "reaction_removed", False
     return Update(kind, where, message, env, processable, tenant)
+
+
+def _dialect(phone: Any, user_id: Any) -> str:
+    """classic (phone only), bsuid (business-scoped id only) or dual (both, today's payload)."""
+    if phone and user_id:
+        return "dual"
+    return "bsuid" if user_id else "classic"
 
 
 def _text(ctype: str, body: dict[str, Any], message: dict[str, Any]) -> str:

@@ -48,7 +48,11 @@ def _check_shape(channel: str, entries: int, changes: int, messages: int) -> int
 class _Source:
     """Fresh single updates cut out of refreshed catalogue samples, grouped by the list holding them."""
 
-    def __init__(self, channel: str, mix: Sequence[str], ctx: BuildContext, dialect: str) -> None:
+    def __init__(
+        self, channel: str, mix: Sequence[str], ctx: BuildContext, dialect: str | None
+    ) -> None:
+        if dialect is None:  # the first mix event's default (dual for WhatsApp)
+            dialect = catalogue.default_dialect(catalogue.get(mix[0])) if mix else "classic"
         self.channel, self.ctx, self.dialect = channel, ctx, dialect
         self.groups: dict[str, list[str]] = {}
         for name in mix:
@@ -148,7 +152,7 @@ def batch(
     ctx: BuildContext | None = None,
     *,
     mix: Sequence[str] | None = None,
-    dialect: str = "classic",
+    dialect: str | None = None,
     progress: Progress | None = None,
 ) -> Payload:
     """One POST body holding ``entries x changes x messages`` fresh updates.
@@ -180,7 +184,7 @@ def from_spec(
     spec: Mapping[str, Any],
     ctx: BuildContext,
     *,
-    dialect: str = "classic",
+    dialect: str | None = None,
     progress: Progress | None = None,
 ) -> Payload:
     """Build the batch a batches.json ``"batch"`` spec describes."""

@@ -20,7 +20,10 @@ from simulator.context import BuildContext
 Payload = dict[str, Any]
 
 SAMPLES_FILE = Path(__file__).parents[2] / "payloads" / "samples" / "whatsapp.json"
-DIALECTS = ("classic", "bsuid")
+# "dual" (the default) is today's payload: phone and BSUID side by side; "classic" is phone only
+# (payloads before 2026), "bsuid" a username user whose phone is withheld (docs/meta-contract.md).
+DIALECTS = ("dual", "classic", "bsuid")
+DEFAULT_DIALECT = "dual"
 STATUSES = ("sent", "delivered", "read", "played", "failed")
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
 # Keys message_payload() sets on the message itself; any other field goes into the type object.
@@ -211,6 +214,44 @@ def _swap_key(obj: dict[str, Any], old: str, new: str, value: Any) -> None:
     obj.update(items)
 
 
+def _insert_after(obj: dict[str, Any], after: str, key: str, value: Any) -> None:
+    """Set ``key`` right after key ``after`` (Meta writes ``from`` then ``from_user_id``)."""
+    items = list(obj.items())
+    at = next((i + 1 for i, (k, _) in enumerate(items) if k == after), len(items))
+    items.insert(at, (key, value))
+    obj.clear()
+    obj.update(items)
+
+
+def _apply_dual(value: dict[str, Any], ids: _Ids) -> None:
+    """Today's ordinary payload: every phone also comes with its business-scoped user id.
+
+    Inbound messages: ``contacts[{profile, wa_id, user_id}]`` and ``messages[{from,
+    from_user_id}]``; statuses to a phone also carry ``contacts[{wa_id, user_id}]`` (failed ones
+    none, as in the BSUID reading). See docs/meta-contract.md, "Business-scoped user ids".
+    """
+    for contact in value.get("contacts", []):
+        phone = contact.get("wa_id")
+        if phone is not None and "user_id" not in contact:
+            name = contact.get("profile", {}).get("name", "")
+            _insert_after(contact, "wa_id", "user_id", ids.bsuid(str(phone), name)[0])
+    for message in value.get("messages", []):
+        if "from" in message and "from_user_id" not in message:
+            _insert_after(message, "from", "from_user_id", ids.bsuid(str(message["from"]))[0])
+    contacts: list[dict[str, Any]] = list(value.get("contacts", []))
+    for status in value.get("statuses", []):
+        phone = status.get("recipient_id")
+        if phone is None or status.get("status") == "failed":
+            continue
+        bsuid = ids.bsuid(str(phone))[0]
+        if all(c.get("user_id") != bsuid for c in contacts):
+            contacts.append({"wa_id": phone, "user_id": bsuid})
+    if contacts and "statuses" in value and "contacts" not in value:
+        statuses = value.pop("statuses")  # Meta writes contacts before the updates
+        value["contacts"] = contacts
+        value["statuses"] = statuses
+
+
 def _bsuid_contact(bsuid: str, username: str | None) -> dict[str, Any]:
     return {"profile": {"username": username}, "user_id": bsuid} if username else {"user_id": bsuid}
 
@@ -245,12 +286,16 @@ def _apply_bsuid(value: dict[str, Any], ids: _Ids) -> None:
         value["statuses"] = statuses
 
 
-def refresh(payload: Mapping[str, Any], ctx: BuildContext, *, dialect: str = "classic") -> Payload:
+def refresh(
+    payload: Mapping[str, Any], ctx: BuildContext, *, dialect: str = DEFAULT_DIALECT
+) -> Payload:
     """A NEW payload: fresh wamids, media, sender, timestamps and tenant ids; the rest kept.
 
-    ``dialect="bsuid"`` turns the sender into a username user (META-CONTRACT §k): contacts get
-    ``user_id`` and ``profile.username`` and lose ``wa_id``; messages lose ``from``; statuses swap
-    ``recipient_id`` for ``recipient_user_id``.
+    Samples are stored phone-only (``classic``). ``dialect="dual"`` (the default, today's
+    payload) adds the business-scoped user id next to every phone: ``contacts[].user_id``,
+    ``messages[].from_user_id``, and contacts on statuses. ``dialect="bsuid"`` turns the sender
+    into a username user: contacts get ``user_id`` and ``profile.username`` and lose ``wa_id``;
+    messages lose ``from``; statuses swap ``recipient_id`` for ``recipient_user_id``.
     """
     _check_dialect(dialect)
     fresh = _copy(payload)
@@ -264,6 +309,8 @@ def refresh(payload: Mapping[str, Any], ctx: BuildContext, *, dialect: str = "cl
             _refresh_value(value, ids)
             if dialect == "bsuid":
                 _apply_bsuid(value, ids)
+            elif dialect == "dual":
+                _apply_dual(value, ids)
     return fresh
 
 
@@ -371,7 +418,7 @@ def statuses_batch(
 
 
 def message_payload(
-    ctx: BuildContext, message_type: str, *, dialect: str = "classic", **fields: Any
+    ctx: BuildContext, message_type: str, *, dialect: str = DEFAULT_DIALECT, **fields: Any
 ) -> Payload:
     """Sample ``wa.<message_type>`` refreshed, with ``fields`` set on its message.
 

@@ -69,8 +69,17 @@ def test_wa_text_fields_come_from_the_payload() -> None:
     assert env["from"] == message["from"]
     assert env["text"] == message["text"]["body"]
     assert env["tenant_id"] == "106540352242922"
-    assert env["dialect"] == "classic"
+    assert env["dialect"] == "dual"
+    assert env["user_id"] == message["from_user_id"]
     assert env["raw_meta"] == message
+
+
+def test_classic_dialect_has_no_user_id() -> None:
+    payload = catalogue.build("wa.text", BuildContext.seeded(1, now=NOW), dialect="classic")
+    env = _parse("wa", payload)[0].envelope
+    assert env["from"] == _wa_message(payload)["from"]
+    assert env["dialect"] == "classic"
+    assert "user_id" not in env
 
 
 def test_bsuid_dialect_without_phone_uses_user_id_as_from() -> None:

@@ -50,7 +50,8 @@ def test_catalogue_contract_fields_and_required_names() -> None:
     for name, event in SAMPLES.items():
         assert set(event) == KEYS, name
         assert event["channel"] == "wa" and name.startswith("wa.")
-        assert set(event["dialects"]) <= {"classic", "bsuid"} and "classic" in event["dialects"]
+        assert set(event["dialects"]) <= {"dual", "classic", "bsuid"}
+        assert "classic" in event["dialects"]
         value = value_of(event["payload"])
         if "messages" in value:
             assert event["message_type"] == value["messages"][0]["type"], name
@@ -175,6 +176,36 @@ def test_bsuid_dialect_has_user_ids_and_no_phone_number(name: str) -> None:
     phones = [c["wa_id"] for c in classic_phone.get("contacts", [])]
     phones += [s["recipient_id"] for s in classic_phone.get("statuses", [])]
     assert phones and not any(p in json.dumps(fresh) for p in phones)
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(SAMPLES) if "dual" in SAMPLES[n]["dialects"]])
+def test_dual_dialect_carries_phone_and_business_scoped_id_together(name: str) -> None:
+    # A 2026 capture: contacts[{profile, wa_id, user_id}] and messages[{from, from_user_id}];
+    # statuses to a phone carry contacts[{wa_id, user_id}] as well.
+    value = value_of(wa.refresh(SAMPLES[name]["payload"], ctx(), dialect="dual"))
+    by_phone = {c["wa_id"]: c["user_id"] for c in value.get("contacts", []) if "wa_id" in c}
+    for user_id in by_phone.values():
+        assert BSUID.match(user_id)
+    for message in value.get("messages", []):
+        if "from" in message:
+            assert BSUID.match(message["from_user_id"])
+            if by_phone:
+                assert message["from_user_id"] == by_phone[message["from"]]
+    for status in value.get("statuses", []):
+        assert "recipient_id" in status
+        if status["status"] != "failed":
+            assert by_phone[status["recipient_id"]]
+    if "messages" in value and value["messages"][0]["type"] != "system":
+        assert by_phone
+
+
+def test_dual_is_the_default_dialect() -> None:
+    value = value_of(wa.refresh(SAMPLES["wa.text"]["payload"], ctx()))
+    contact, message = value["contacts"][0], value["messages"][0]
+    assert list(contact) == ["profile", "wa_id", "user_id"]
+    assert list(message)[:2] == ["from", "from_user_id"]
+    assert message["from"] == contact["wa_id"]
+    assert message["from_user_id"] == contact["user_id"]
 
 
 def test_unknown_dialect_is_refused_listing_the_allowed_ones() -> None:
