@@ -13,12 +13,12 @@ MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
 KNOWN_TYPES = frozenset(
     {
         "text", "image", "audio", "video", "document", "sticker", "location", "contacts",
-        "interactive", "button", "reaction", "order", "system", "unsupported",
+        "interactive", "button", "reaction", "order", "system", "unsupported", "request_welcome",
     }
 )  # fmt: skip
-# Message types that are acknowledged and logged but get no reply: a number change is a
-# notice from WhatsApp, not something the user said.
-NOT_PROCESSED = {"system": "system"}
+# Message types that are acknowledged and logged but get no reply: a number or id change is a
+# notice from WhatsApp, and request_welcome (the user opened the chat) carries nothing said.
+NOT_PROCESSED = {"system": "system", "request_welcome": "request_welcome"}
 
 
 def parse(payload: dict[str, Any], meta: Meta) -> list[Update]:
@@ -72,7 +72,12 @@ def _message(
     meta: Meta,
 ) -> Update:
     contact = _contact(message, contacts)
-    user_id = message.get("from_user_id") or contact.get("user_id")
+    # a user_changed_user_id notice names the user only inside system{} (no from, no contacts)
+    user_id = (
+        message.get("from_user_id")
+        or contact.get("user_id")
+        or as_dict(message.get("system")).get("user_id")
+    )
     # BSUID dialect: a user with a username may come without a phone number; the BSUID is
     # then the only id, so it becomes ``from`` (and a reply addresses it as ``recipient``).
     sender = message.get("from") or contact.get("wa_id") or user_id
@@ -98,6 +103,10 @@ def _message(
     kind, processable = "message", True
     if ctype in NOT_PROCESSED:
         kind, processable = NOT_PROCESSED[ctype], False
+    elif message.get("group_id"):
+        # a group message: this gateway answers one-to-one chats only; a private reply to a
+        # group participant would leak the conversation out of the group
+        kind, processable = "group", False
     elif ctype == "reaction" and not body.get("emoji"):
         # a removed reaction: emoji omitted (or "" in older docs) (META-CONTRACT §a ⚠)
         kind, processable = "reaction_removed", False

@@ -145,6 +145,7 @@ def _refresh_message(message: dict[str, Any], ids: _Ids, old_display: str | None
     ctx = ids.ctx
     message["id"] = ids.wamid(str(message.get("id", "")))
     message["timestamp"] = now
+    old_from = str(message.get("from", ""))
     if "from" in message:
         message["from"] = ids.user(str(message["from"]))[0]
     if "from_user_id" in message:
@@ -165,10 +166,55 @@ def _refresh_message(message: dict[str, Any], ids: _Ids, old_display: str | None
         if isinstance(media, dict):
             media["id"] = ctx.media_id()
             media["sha256"] = ctx.sha256_b64()
-            media["url"] = _media_url(media["id"], ctx)
+            if "url" in media:  # payloads from before late 2025 carry no url
+                media["url"] = _media_url(media["id"], ctx)
     system = message.get("system")
-    if isinstance(system, dict) and "new_wa_id" in system:
-        system["new_wa_id"] = ctx.wa_phone()
+    if isinstance(system, dict):
+        body = str(system.get("body", ""))
+        for key in ("wa_id", "new_wa_id"):  # the user's new number
+            if key in system:
+                old_number, system[key] = str(system[key]), ctx.wa_phone()
+                body = body.replace(old_number, system[key])
+        if old_from and "from" in message:
+            body = body.replace(old_from, str(message["from"]))
+        if "body" in system:
+            system["body"] = body
+        for key in ("user_id", "previous_user_id", "parent_user_id"):
+            if key in system:
+                system[key] = ids.user(str(system[key]))[0]
+
+
+def _refresh_other_fields(value: dict[str, Any], ids: _Ids, old_display: str | None) -> None:
+    """The user and business ids inside the non-``messages`` fields (user_preferences, echoes ...)."""
+    ctx, now = ids.ctx, str(ids.ctx.epoch_seconds())
+
+    def party(old: Any) -> str:
+        if old == old_display:
+            return ctx.tenant.display_phone_number
+        return ids.user(str(old))[0]
+
+    if "display_phone_number" in value:  # phone_number_quality_update, security, name update
+        value["display_phone_number"] = ctx.tenant.display_phone_number
+    for pref in value.get("user_preferences", []):
+        pref["wa_id"] = party(pref["wa_id"])
+        pref["timestamp"] = int(now)
+    for item in [*value.get("message_echoes", []), *value.get("calls", [])]:
+        item["from"], item["to"] = party(item["from"]), party(item["to"])
+        item["timestamp"] = now
+        if str(item.get("id", "")).startswith("wamid."):
+            item["id"] = ids.wamid(str(item["id"]))
+    for sync in value.get("state_sync", []):
+        contact = sync.get("contact", {})
+        if "phone_number" in contact:
+            contact["phone_number"] = party(contact["phone_number"])
+        sync.setdefault("metadata", {})["timestamp"] = now
+    for chunk in value.get("history", []):
+        for thread in chunk.get("threads", []):
+            thread["id"] = party(thread["id"])
+            for message in thread.get("messages", []):
+                message["id"] = ids.wamid(str(message.get("id", "")))
+                if "from" in message:
+                    message["from"] = party(message["from"])
 
 
 def _refresh_status(status: dict[str, Any], ids: _Ids, now: str) -> None:
@@ -205,6 +251,7 @@ def _refresh_value(value: dict[str, Any], ids: _Ids) -> None:
         _refresh_message(message, ids, old_display, now)
     for status in value.get("statuses", []):
         _refresh_status(status, ids, now)
+    _refresh_other_fields(value, ids, old_display)
 
 
 def _swap_key(obj: dict[str, Any], old: str, new: str, value: Any) -> None:
@@ -302,6 +349,8 @@ def refresh(
     ids = _Ids(ctx)
     for entry in fresh.get("entry", []):
         entry["id"] = ctx.tenant.waba_id
+        if "time" in entry:  # non-message fields carry entry.time, in seconds
+            entry["time"] = ctx.epoch_seconds()
         for change in entry.get("changes", []):
             value = change.get("value")
             if not isinstance(value, dict):
