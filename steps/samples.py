@@ -17,7 +17,7 @@ TIMESTAMP_PATH = {
     "ig": "entry.0.messaging.0.timestamp",
     "msg": "entry.0.messaging.0.timestamp",
 }
-# WhatsApp updates in messages[] that are not something to answer (META-CONTRACT §a, P1-02)
+# WhatsApp updates in messages[] that are not something to answer (docs/meta-contract.md §a, P1-02)
 WA_NOT_ANSWERED = frozenset({"system", "request_welcome"})
 
 

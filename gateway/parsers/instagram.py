@@ -1,6 +1,6 @@
 """Instagram webhook (``object = "instagram"``) -> updates: ``messaging[]`` and ``changes[]`` forms.
 
-https://developers.facebook.com/docs/instagram-platform/webhooks/examples (META-CONTRACT §b)
+https://developers.facebook.com/docs/instagram-platform/webhooks/examples (docs/meta-contract.md §b)
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Messenger webhook (``object = "page"``) -> updates: ``messaging[]`` and ``standby[]``.
 
-https://developers.facebook.com/docs/messenger-platform/webhooks (META-CONTRACT §c)
+https://developers.facebook.com/docs/messenger-platform/webhooks (docs/meta-contract.md §c)
 """
 
 from __future__ import annotations

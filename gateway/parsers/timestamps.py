@@ -19,7 +19,7 @@ def to_iso(value: Any) -> str:
     """``1749416383`` / ``"1749416383"`` -> ``2025-06-08T20:59:43Z``; ms keep 3 decimals.
 
     WhatsApp sends string seconds, Messenger / Instagram number milliseconds, and IG's
-    mentions example seconds (META-CONTRACT §b ⚠), so the unit is read from the magnitude.
+    mentions example seconds (docs/meta-contract.md §b ⚠), so the unit is read from the magnitude.
     """
     if isinstance(value, bool) or value is None:
         raise TimestampError(f"timestamp {value!r} is not an epoch number")

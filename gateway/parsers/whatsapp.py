@@ -1,4 +1,4 @@
-"""WhatsApp Cloud API webhook -> updates, both dialects (classic wa_id, BSUID) (META-CONTRACT §a, §k).
+"""WhatsApp Cloud API webhook -> updates, both dialects (classic wa_id, BSUID) (docs/meta-contract.md §a, §k).
 
 https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages
 """
@@ -108,7 +108,7 @@ def _message(
         # group participant would leak the conversation out of the group
         kind, processable = "group", False
     elif ctype == "reaction" and not body.get("emoji"):
-        # a removed reaction: emoji omitted (or "" in older docs) (META-CONTRACT §a ⚠)
+        # a removed reaction: emoji omitted (or "" in older docs) (docs/meta-contract.md §a ⚠)
         kind, processable = "reaction_removed", False
     return Update(kind, where, message, env, processable, tenant)
 

@@ -17,7 +17,7 @@ MidFactory = Callable[[], str]
 ALLOWED_DIALECTS = ("classic",)
 # entry lists holding one messaging-shaped event each (standby: handover secondary receiver)
 EVENT_LISTS = ("messaging", "standby")
-# entry.time below this is epoch seconds (the IG mentions example, META-CONTRACT ⚠ 6), else ms.
+# entry.time below this is epoch seconds (the IG mentions example, docs/meta-contract.md ⚠ 6), else ms.
 _SECONDS_LIMIT = 10**11
 # events whose object names an earlier message by mid (reaction to it, read up to it, edit of it)
 _REFERENCING = ("reaction", "read", "message_edit")
@@ -70,10 +70,14 @@ def refresh_event(
     """Give one messaging[] / standby[] event (in place) fresh mids, parties and times."""
     message = event.get("message")
     is_echo = isinstance(message, dict) and message.get("is_echo") is True
-    # An echo is the business's own send: the business is the sender (META-CONTRACT §b, §c).
-    _set_id(event.get("sender"), business_id if is_echo else user_id)
-    _set_id(event.get("recipient"), user_id if is_echo else business_id)
-    if "timestamp" in event:  # absent on Messenger deliveries (META-CONTRACT §c ⚠): keep it absent
+    is_self = isinstance(message, dict) and message.get("is_self") is True
+    # An echo is the business's own send: the business is the sender (docs/meta-contract.md);
+    # an Instagram is_self test message has the account on both sides.
+    _set_id(event.get("sender"), business_id if is_echo or is_self else user_id)
+    _set_id(event.get("recipient"), user_id if is_echo and not is_self else business_id)
+    if (
+        "timestamp" in event
+    ):  # absent on Messenger deliveries (docs/meta-contract.md §c ⚠): keep it absent
         event["timestamp"] = times.event
     if isinstance(message, dict):
         message["mid"] = new_mid()

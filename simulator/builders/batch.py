@@ -9,7 +9,7 @@ from typing import Any
 from simulator import catalogue
 from simulator.context import BuildContext
 
-# "Batch: up to 1000 updates" / "max 1000 updates" per POST (META-CONTRACT §f, Graph webhooks).
+# "Batch: up to 1000 updates" / "max 1000 updates" per POST (docs/meta-contract.md §f, Graph webhooks).
 MAX_UPDATES = 1000
 DEFAULT_MIX = {"wa": ("wa.text",), "ig": ("ig.text",), "msg": ("msg.text",)}
 # WhatsApp value lists that carry updates; Meta puts exactly one of them in a change value.
@@ -40,7 +40,7 @@ def _check_shape(channel: str, entries: int, changes: int, messages: int) -> int
     if total > MAX_UPDATES:
         raise BatchError(
             f"{entries} entries x {changes} changes x {messages} updates = {total} updates; "
-            f"Meta sends at most {MAX_UPDATES} updates per POST (META-CONTRACT §f)"
+            f"Meta sends at most {MAX_UPDATES} updates per POST (docs/meta-contract.md §f)"
         )
     return total
 

@@ -30,7 +30,7 @@ def delivery_payload(
 ) -> Payload:
     """The message_deliveries webhook for Page messages ``mids`` delivered to ``psid``.
 
-    Like Meta's example it has no event ``timestamp`` (META-CONTRACT §c ⚠); ``watermark`` is
+    Like Meta's example it has no event ``timestamp`` (docs/meta-contract.md §c ⚠); ``watermark`` is
     now: everything the Page sent before it is delivered. An empty ``mids`` omits the key,
     which Meta documents as possible ("may not be present").
     """

@@ -30,7 +30,7 @@ MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
 MESSAGE_KEYS = frozenset({"id", "timestamp", "from", "context", "referral", "errors"})
 LOOKASIDE = "https://lookaside.fbsbx.com/whatsapp_business/attachments/"
 BSUID_RE = re.compile(r"^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$")
-# Calling code of a refreshed phone -> the ISO country a BSUID starts with (META-CONTRACT §k).
+# Calling code of a refreshed phone -> the ISO country a BSUID starts with (docs/meta-contract.md §k).
 COUNTRY_BY_CODE = {
     "1": "US",
     "33": "FR",
@@ -136,7 +136,7 @@ class _Ids:
 
 
 def _media_url(media_id: str, ctx: BuildContext) -> str:
-    """A lookaside link as in incoming media webhooks since late 2025 (META-CONTRACT §a)."""
+    """A lookaside link as in incoming media webhooks since late 2025 (docs/meta-contract.md §a)."""
     token = base64.urlsafe_b64encode(ctx.rng.randbytes(18)).decode("ascii").rstrip("=")
     return f"{LOOKASIDE}?mid={media_id}&ext={ctx.epoch_seconds() + 3600}&hash={token}"
 
@@ -448,7 +448,7 @@ def statuses_batch(
     """Several statuses in one webhook: status objects or status_payload() outputs.
 
     ⚠ A secondary source says statuses for different messages are "never combined into a
-    single webhook" (META-CONTRACT §a) while the generic Graph page batches up to 1000 updates.
+    single webhook" (docs/meta-contract.md §a) while the generic Graph page batches up to 1000 updates.
     ``one_change=True`` puts them all in one value (the stress case for a gateway);
     ``one_change=False`` gives each its own change in one entry. The strict reading is one POST
     per status: send ``status_payload()`` outputs one by one.

@@ -29,7 +29,7 @@ class GraphConfig:
 
     ``strict`` rejects unknown request keys (Meta's behaviour); ``rate_limit_status`` picks the
     HTTP status of rate-limit codes 4 / 80007 / 130429: 400 (current WA docs) or 429 (older
-    copies, ⚠ META-CONTRACT §h); ``retry_after_header=False`` answers rate limits without the
+    copies, ⚠ docs/meta-contract.md §h); ``retry_after_header=False`` answers rate limits without the
     catalogue's default Retry-After (Meta documents none). ``media_base_url`` is where media URLs point (None: the
     requested host, so a real server's URLs lead back to it). ``clock_start`` / ``clock_speed``
     set the simulated clock; ``limits`` lists limits switched on from the start.

@@ -112,7 +112,7 @@ class GraphError(Exception):
         if self.is_transient is not None:
             error["is_transient"] = self.is_transient
         if self.whatsapp:
-            # WhatsApp adds error_data{messaging_product, details} (META-CONTRACT §h)
+            # WhatsApp adds error_data{messaging_product, details} (docs/meta-contract.md §h)
             error["error_data"] = {"messaging_product": "whatsapp", "details": self.details or ""}
         elif self.details:
             error["error_user_msg"] = self.details

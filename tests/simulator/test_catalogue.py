@@ -78,7 +78,7 @@ def test_build_applies_overrides_after_the_refresh():
 def test_bsuid_dialect_carries_the_business_scoped_user_id():
     payload = catalogue.build("wa.text", BuildContext.seeded(3), dialect="bsuid")
     contact = payload["entry"][0]["changes"][0]["value"]["contacts"][0]
-    assert "." in contact["user_id"]  # CC.<digits> (META-CONTRACT §k)
+    assert "." in contact["user_id"]  # CC.<digits> (docs/meta-contract.md §k)
 
 
 @pytest.mark.parametrize("name", [n for n in catalogue.names() if n.startswith("batch.")])

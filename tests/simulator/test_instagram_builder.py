@@ -41,7 +41,15 @@ def test_same_seed_and_clock_give_the_same_bytes_and_other_seeds_differ(name: st
     assert first != other
 
 
-@pytest.mark.parametrize("name", MESSAGING)
+def test_is_self_has_the_account_on_both_sides() -> None:
+    # "is_self: test message to yourself": the account writes to itself
+    ctx = BuildContext.seeded(3, now=NOW, tenant=Tenant(ig_account_id="17841455512345678"))
+    event = event_of(catalogue.build("ig.is_self", ctx))
+    assert event["sender"]["id"] == event["recipient"]["id"] == "17841455512345678"
+    assert event["message"]["is_self"] is True
+
+
+@pytest.mark.parametrize("name", [n for n in MESSAGING if n != "ig.is_self"])
 def test_messaging_events_address_the_tenant_account_at_the_context_time(name: str) -> None:
     ctx = BuildContext.seeded(3, now=NOW, tenant=Tenant(ig_account_id="17841455512345678"))
     sample_user = event_of(catalogue.sample(name))["sender"]["id"]

@@ -16,7 +16,7 @@ VALUE = "entry.0.changes.0.value"
 MSG = f"{VALUE}.messages.0"
 STATUS = f"{VALUE}.statuses.0"
 
-# Required fields per message type, written from META-CONTRACT §a (not read from the schema).
+# Required fields per message type, written from docs/meta-contract.md §a (not read from the schema).
 MEDIA_REQUIRED = ["id", "mime_type", "sha256"]
 REQUIRED_BY_TYPE: dict[str, list[str]] = {
     "text": ["text", "text.body"],
@@ -127,7 +127,7 @@ def test_schema_rejects_a_missing_required_field(name: str, path: str) -> None:
 
 
 WRONG_TYPES = [
-    # Meta sends epoch seconds as STRINGS (META-CONTRACT §a): a number means our builder is
+    # Meta sends epoch seconds as STRINGS (docs/meta-contract.md §a): a number means our builder is
     # wrong, so the schema refuses it; gateways may still tolerate numbers (P1-03).
     ("wa.text", f"{MSG}.timestamp", 1760345157),
     ("wa.text", f"{MSG}.timestamp", "2025-10-13T08:45:57Z"),
