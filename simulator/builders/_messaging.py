@@ -167,3 +167,41 @@ def require_mid(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"{name} must be a non-empty message id string, got {value!r}")
     return value
+
+
+def echo_payload(
+    object_name: str,
+    business_id: str,
+    user_id: str,
+    times: Times,
+    *,
+    mid: str,
+    sent: Mapping[str, Any] | None,
+    app_id: int | None = None,
+) -> Payload:
+    """The echo of a message the business sent (``message.is_echo``): the business is the
+    sender, the user the recipient, the mid is the one the send answered. ``sent`` is the Send
+    API ``message`` object (text, or one attachment); Messenger adds its ``app_id`` (an int)
+    and the send's ``metadata``."""
+    message: dict[str, Any] = {"mid": mid, "is_echo": True}
+    if app_id is not None:
+        message = {"is_echo": True, "app_id": app_id, "mid": mid}
+    sent = sent or {}
+    if isinstance(sent.get("metadata"), str) and app_id is not None:
+        message["metadata"] = sent["metadata"]
+    if isinstance(sent.get("text"), str):
+        message["text"] = sent["text"]
+    attachment = sent.get("attachment")
+    if isinstance(attachment, Mapping):
+        payload = attachment.get("payload")
+        url = payload.get("url") if isinstance(payload, Mapping) else None
+        item: dict[str, Any] = {"type": attachment.get("type", "file")}
+        item["payload"] = {"url": url} if isinstance(url, str) else dict(payload or {})
+        message["attachments"] = [item]
+    event = {
+        "sender": {"id": business_id},
+        "recipient": {"id": user_id},
+        "timestamp": times.event,
+        "message": message,
+    }
+    return single_event(object_name, business_id, times, event)

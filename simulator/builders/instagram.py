@@ -71,3 +71,21 @@ def read_payload(ctx: BuildContext, *, mid: str, igsid: str, ig_id: str | None =
     seen = _messaging.require_mid("mid", mid)
     times = _messaging.Times.now(ctx)
     return _messaging.read_receipt(OBJECT, account, user, times, {"mid": seen})
+
+
+def echo_payload(
+    ctx: BuildContext,
+    *,
+    mid: str,
+    igsid: str,
+    ig_id: str | None = None,
+    message: Mapping[str, Any] | None = None,
+) -> Payload:
+    """The echo of the account's own message ``mid`` to ``igsid``: Instagram delivers it on the
+    ``messages`` field (no separate echo subscription), sender = the account."""
+    account = _messaging.require_id("ig_id", ig_id or ctx.tenant.ig_account_id)
+    user = _messaging.require_id("igsid", igsid)
+    times = _messaging.Times.now(ctx)
+    return _messaging.echo_payload(
+        OBJECT, account, user, times, mid=_messaging.require_mid("mid", mid), sent=message
+    )

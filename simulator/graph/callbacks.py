@@ -1,4 +1,4 @@
-"""Closed loop: after an accepted send, signed status webhooks go back to the gateway (§a, §c)."""
+"""Closed loop: after an accepted send, signed status (and echo) webhooks go back to the gateway."""
 
 from __future__ import annotations
 
@@ -41,6 +41,10 @@ class CallbackSettings:
     pricing: bool = True  # pricing object on `sent` (PMP)
     messenger: bool = True  # Messenger: delivery then read
     instagram: bool = True  # Instagram: read
+    # Instagram delivers the echo of every send on the `messages` field itself; Messenger only
+    # to apps subscribed to `message_echoes` (off by default, like a fresh subscription)
+    instagram_echoes: bool = True
+    messenger_echoes: bool = False
     retry: RetryPolicy = field(default_factory=RetryPolicy.none)
 
     @property
@@ -137,19 +141,32 @@ class Callbacks:
             kinds.reverse()
         self._spawn(self._run_whatsapp(number, wamid, recipient, kinds, template, fail_code))
 
-    def page(self, channel: str, page: str, mid: str, user: str) -> None:
-        """Plan Messenger delivery + read, or Instagram read, for an accepted page send."""
+    def page(
+        self,
+        channel: str,
+        page: str,
+        mid: str,
+        user: str,
+        *,
+        message: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Plan the echo (Instagram always, Messenger when subscribed), then Messenger delivery
+        + read or Instagram read, for an accepted page send of ``message``."""
         s = self.settings
-        if (
-            not s.enabled
-            or (channel == "msg" and not s.messenger)
-            or (channel == "ig" and not s.instagram)
-        ):
+        if not s.enabled:
             return
-        kinds = ["delivery", "read"] if channel == "msg" else ["read"]
+        kinds: list[str] = []
+        if (channel == "ig" and s.instagram_echoes) or (channel == "msg" and s.messenger_echoes):
+            kinds.append("echo")
+        if channel == "msg" and s.messenger:
+            kinds += ["delivery", "read"]
+        elif channel == "ig" and s.instagram:
+            kinds.append("read")
+        if not kinds:
+            return
         if s.out_of_order:
             kinds.reverse()
-        self._spawn(self._run_page(channel, page, mid, user, kinds))
+        self._spawn(self._run_page(channel, page, mid, user, kinds, message))
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -199,11 +216,25 @@ class Callbacks:
             await self._post("wa", (kind,), wamid, payload)
 
     async def _run_page(
-        self, channel: str, page: str, mid: str, user: str, kinds: list[str]
+        self,
+        channel: str,
+        page: str,
+        mid: str,
+        user: str,
+        kinds: list[str],
+        message: Mapping[str, Any] | None = None,
     ) -> None:
         for kind in kinds:
             await self._wait()
-            if channel == "ig":
+            if kind == "echo" and channel == "ig":
+                payload = instagram.echo_payload(
+                    self.ctx, mid=mid, igsid=user, ig_id=page, message=message
+                )
+            elif kind == "echo":
+                payload = messenger.echo_payload(
+                    self.ctx, mid=mid, psid=user, page_id=page, message=message
+                )
+            elif channel == "ig":
                 payload = instagram.read_payload(self.ctx, mid=mid, igsid=user, ig_id=page)
             elif kind == "delivery":
                 payload = messenger.delivery_payload(self.ctx, mids=[mid], psid=user, page_id=page)
