@@ -43,7 +43,7 @@ REQUIRED_CODES = [
     "2018001",
     "2018278",
 ]
-# Meta's documented HTTP status per code (META-CONTRACT §h), written here independently
+# Meta's documented HTTP status per code (docs/meta-contract.md §h), written here independently
 DOCUMENTED_STATUS = {
     "0": 401,
     "1": 400,
