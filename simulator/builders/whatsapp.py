@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import json
 import re
 import unicodedata
@@ -98,6 +99,21 @@ def is_bsuid(value: str) -> bool:
     return bool(BSUID_RE.match(value))
 
 
+def bsuid_of(phone: str, business: str) -> str:
+    """The business-scoped user id of ``phone`` for ``business``: stable, so the dual-form
+    messages and the statuses of one user name the same id, as Meta's do (§k).
+
+    ``CC.<20 digits>``: CC is the country of the calling code (US when unknown), the digits
+    a hash of business and phone (a real BSUID reveals neither).
+    """
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    code = next(
+        (c for c in sorted(COUNTRY_BY_CODE, key=len, reverse=True) if digits.startswith(c)), "1"
+    )
+    hashed = hashlib.sha256(f"{business}:{digits}".encode()).digest()
+    return f"{COUNTRY_BY_CODE[code]}.{int.from_bytes(hashed[:9], 'big') % 10**20:020d}"
+
+
 class _Ids:
     """Old id -> fresh id maps, so one sample's cross references (context.id, wa_id = from) survive."""
 
@@ -120,11 +136,7 @@ class _Ids:
 
     def bsuid(self, phone: str, name: str = "") -> tuple[str, str]:
         if phone not in self.bsuids:
-            code = next(
-                (c for c in sorted(COUNTRY_BY_CODE, key=len, reverse=True) if phone.startswith(c)),
-                "1",
-            )
-            self.bsuids[phone] = (self.ctx.bsuid(COUNTRY_BY_CODE[code]), self._username(name))
+            self.bsuids[phone] = (bsuid_of(phone, self.ctx.tenant.waba_id), self._username(name))
         return self.bsuids[phone]
 
     def _username(self, name: str) -> str:
@@ -391,13 +403,19 @@ def status_payload(
     errors: list[dict[str, Any]] | None = None,
     pricing: dict[str, Any] | None = None,
     conversation: dict[str, Any] | None = None,
+    biz_opaque_callback_data: str | None = None,
+    dialect: str = DEFAULT_DIALECT,
 ) -> Payload:
     """One complete status webhook for the message ``wamid`` the business sent.
 
     A BSUID ``recipient_id`` (the send used ``recipient``) lands in ``recipient_user_id`` with a
-    contacts entry, as BSUID-era statuses do. ``pricing`` / ``conversation`` are left out unless
-    given (v24+ omits conversation). ``failed`` needs ``errors``; other statuses refuse them.
+    contacts entry, as BSUID-era statuses do. A phone ``recipient_id`` in the ``dual`` dialect
+    (the default) also gets ``contacts[{wa_id, user_id}]`` (not on ``failed``); ``classic``
+    leaves contacts out. ``pricing`` / ``conversation`` are left out unless given (v24+ omits
+    conversation); ``biz_opaque_callback_data`` is echoed when the send set it. ``failed``
+    needs ``errors``; other statuses refuse them.
     """
+    _check_dialect(dialect)
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}; allowed: {', '.join(STATUSES)}")
     if status == "failed" and not errors:
@@ -412,6 +430,11 @@ def status_payload(
             value["contacts"] = [{"user_id": recipient_id}]
     else:
         obj["recipient_id"] = recipient_id
+        if dialect == "dual" and status != "failed":
+            user_id = bsuid_of(recipient_id, ctx.tenant.waba_id)
+            value["contacts"] = [{"wa_id": recipient_id, "user_id": user_id}]
+    if biz_opaque_callback_data is not None:
+        obj["biz_opaque_callback_data"] = biz_opaque_callback_data
     for key, extra in (("conversation", conversation), ("pricing", pricing), ("errors", errors)):
         if extra is not None:
             obj[key] = copy.deepcopy(extra)

@@ -45,6 +45,9 @@ class CallbackSettings:
     # to apps subscribed to `message_echoes` (off by default, like a fresh subscription)
     instagram_echoes: bool = True
     messenger_echoes: bool = False
+    # WhatsApp statuses: "dual" adds contacts[{wa_id, user_id}] as today's statuses to a phone
+    # carry; "classic" leaves contacts out (payloads before business-scoped ids)
+    dialect: str = "dual"
     retry: RetryPolicy = field(default_factory=RetryPolicy.none)
 
     @property
@@ -128,8 +131,10 @@ class Callbacks:
         *,
         template: bool,
         fail_code: str | None = None,
+        opaque: str | None = None,
     ) -> None:
-        """Plan sent / delivered / read (or failed) for an accepted WhatsApp send."""
+        """Plan sent / delivered / read (or failed) for an accepted WhatsApp send; ``opaque``
+        is the send's ``biz_opaque_callback_data``, echoed on every status."""
         if not self.settings.enabled:
             return
         s = self.settings
@@ -139,7 +144,9 @@ class Callbacks:
             kinds = [k for k in s.statuses if not (k == "delivered" and s.skip_delivered)]
         if s.out_of_order:
             kinds.reverse()
-        self._spawn(self._run_whatsapp(number, wamid, recipient, kinds, template, fail_code))
+        self._spawn(
+            self._run_whatsapp(number, wamid, recipient, kinds, template, fail_code, opaque)
+        )
 
     def page(
         self,
@@ -182,6 +189,7 @@ class Callbacks:
         kind: str,
         template: bool,
         fail_code: str | None,
+        opaque: str | None = None,
     ) -> dict[str, Any]:
         return whatsapp.status_payload(
             self.ctx,
@@ -191,6 +199,8 @@ class Callbacks:
             phone_number_id=number,
             errors=failed_errors(fail_code) if fail_code else None,
             pricing=_pricing(template) if kind == "sent" and self.settings.pricing else None,
+            biz_opaque_callback_data=opaque,
+            dialect=self.settings.dialect,
         )
 
     async def _run_whatsapp(
@@ -201,18 +211,20 @@ class Callbacks:
         kinds: list[str],
         template: bool,
         fail_code: str | None,
+        opaque: str | None = None,
     ) -> None:
         if self.settings.batch and len(kinds) > 1:
             await self._wait()
             statuses: list[Mapping[str, Any]] = [
-                self._wa_status(number, wamid, recipient, k, template, fail_code) for k in kinds
+                self._wa_status(number, wamid, recipient, k, template, fail_code, opaque)
+                for k in kinds
             ]
             payload = whatsapp.statuses_batch(self.ctx, statuses, phone_number_id=number)
             await self._post("wa", tuple(kinds), wamid, payload)
             return
         for kind in kinds:
             await self._wait()
-            payload = self._wa_status(number, wamid, recipient, kind, template, fail_code)
+            payload = self._wa_status(number, wamid, recipient, kind, template, fail_code, opaque)
             await self._post("wa", (kind,), wamid, payload)
 
     async def _run_page(

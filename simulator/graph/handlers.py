@@ -189,7 +189,15 @@ def _whatsapp(app: GraphApp, call: RecordedCall, body: dict[str, Any], fail: str
     )
     fail = fail or late
     wamid = app.ids.wamid(recipient)
-    app.callbacks.whatsapp(number, wamid, recipient, template=template, fail_code=fail)
+    opaque = body.get("biz_opaque_callback_data")
+    app.callbacks.whatsapp(
+        number,
+        wamid,
+        recipient,
+        template=template,
+        fail_code=fail,
+        opaque=opaque if isinstance(opaque, str) else None,
+    )
     return Answer(200, answers.whatsapp_sent(body, wamid, template=template))
 
 

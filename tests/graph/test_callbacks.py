@@ -250,3 +250,19 @@ def test_no_destination_means_no_webhooks(client_for: Any) -> None:
     graph = make_graph()
     client_for(graph).post(SEND, json=wa_text())
     assert graph.callbacks.pending == 0 and graph.callbacks.sent == []
+
+
+def test_whatsapp_statuses_echo_biz_opaque_callback_data_and_name_the_user_twice(
+    receiver: Receiver, client_for: Any
+) -> None:
+    # statuses echo the send's biz_opaque_callback_data, and carry contacts[{wa_id, user_id}]
+    graph = looped(receiver)
+    client_for(graph).post(SEND, json={**wa_text(), "biz_opaque_callback_data": "order-42"})
+    graph.callbacks.wait()
+    values = [p["entry"][0]["changes"][0]["value"] for p in receiver.verified()]
+    assert values and all(
+        v["statuses"][0]["biz_opaque_callback_data"] == "order-42" for v in values
+    )
+    assert {(c["wa_id"], c["user_id"][:3]) for v in values for c in v["contacts"]} == {
+        ("33612345678", "FR.")
+    }

@@ -237,7 +237,28 @@ def test_status_payload_validates(status: str) -> None:
     }
     assert payload["entry"][0]["id"] == "209871234567890"
     assert value_of(payload)["metadata"]["phone_number_id"] == "300111222333444"
-    assert "contacts" not in value_of(payload), "classic status webhooks carry no contacts"
+    # today's statuses to a phone name the user's business-scoped id too
+    (contact,) = value_of(payload)["contacts"]
+    assert contact["wa_id"] == "33612345678" and BSUID.match(contact["user_id"])
+    classic = wa.status_payload(
+        ctx(), wamid=item["id"], status=status, recipient_id="33612345678", dialect="classic"
+    )
+    assert "contacts" not in value_of(classic), "classic status webhooks carry no contacts"
+
+
+def test_one_user_keeps_one_business_scoped_id_across_messages_and_statuses() -> None:
+    message = value_of(wa.refresh(SAMPLES["wa.text"]["payload"], ctx()))
+    phone, user_id = message["contacts"][0]["wa_id"], message["contacts"][0]["user_id"]
+    status = wa.status_payload(ctx(), wamid="wamid.X", status="read", recipient_id=phone)
+    assert value_of(status)["contacts"] == [{"wa_id": phone, "user_id": user_id}]
+
+
+def test_status_echoes_biz_opaque_callback_data() -> None:
+    status = wa.status_payload(
+        ctx(), wamid="wamid.X", status="sent", recipient_id="33612345678",
+        biz_opaque_callback_data="order-42",
+    )  # fmt: skip
+    assert value_of(status)["statuses"][0]["biz_opaque_callback_data"] == "order-42"
 
 
 def test_status_payload_failed_with_errors_pricing_conversation_and_other_number() -> None:
