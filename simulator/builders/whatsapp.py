@@ -232,7 +232,8 @@ def _refresh_other_fields(value: dict[str, Any], ids: _Ids, old_display: str | N
 def _refresh_status(status: dict[str, Any], ids: _Ids, now: str) -> None:
     status["id"] = ids.wamid(str(status.get("id", "")))
     status["timestamp"] = now
-    for key in ("recipient_id", "recipient_user_id"):
+    group = status.get("recipient_type") == "group"  # recipient_id is then the group's id
+    for key in ("recipient_participant_id",) if group else ("recipient_id", "recipient_user_id"):
         if key in status:
             status[key] = ids.user(str(status[key]))[0]
     conversation = status.get("conversation")

@@ -170,3 +170,12 @@ def test_instagram_text_limit_has_a_2000_character_reading() -> None:
         assert (
             client.post(f"/v25.0/{IG}/messages", json=page_text(text="é" * 600)).status_code == 200
         )
+
+
+def test_quick_reply_title_over_20_characters_is_accepted(api: httpx.Client) -> None:
+    # Meta: the title "will be truncated if more than 20 characters", not refused
+    body = page_text()
+    body["message"]["quick_replies"] = [
+        {"content_type": "text", "title": "Un titre de plus de vingt caractères", "payload": "P"}
+    ]
+    assert api.post("/v25.0/me/messages", json=body).status_code == 200
