@@ -39,6 +39,8 @@ def _refresh_change(change: dict[str, Any], ctx: BuildContext, user_id: str) -> 
         sender = value.get("from")
         if isinstance(sender, dict):
             sender["id"] = user_id
+            if "self_ig_scoped_id" in sender:  # Facebook Login adds a second, scoped id
+                sender["self_ig_scoped_id"] = ctx.psid()
     elif field == "mentions" and "comment_id" in value:
         value["comment_id"] = _comment_id(ctx)
 

@@ -114,8 +114,12 @@ def test_changes_get_fresh_comment_ids_and_the_tenant_account(name: str) -> None
 
 def test_entry_time_keeps_the_sample_unit() -> None:
     seconds = catalogue.build("ig.mention", BuildContext.seeded(1, now=NOW))
-    millis = catalogue.build("ig.comment", BuildContext.seeded(1, now=NOW))
+    millis = catalogue.build("ig.comment.ig_login", BuildContext.seeded(1, now=NOW))
     assert seconds["entry"][0]["time"] == 1767300000  # Meta's mentions example is in seconds
+    # a captured Facebook-Login comments webhook is in seconds too
+    assert catalogue.build("ig.comment", BuildContext.seeded(1, now=NOW))["entry"][0]["time"] == (
+        1767300000
+    )
     assert millis["entry"][0]["time"] == NOW_MS
 
 
