@@ -161,6 +161,15 @@ def check_dialect(event: CatalogueEvent, dialect: str) -> None:
         )
 
 
+def default_dialect(event: CatalogueEvent) -> str:
+    """The dialect ``build()`` uses when none is asked for: the event's first one.
+
+    WhatsApp events list ``dual`` first (phone and business-scoped id together, today's
+    payload); Instagram and Messenger have only ``classic``.
+    """
+    return event.dialects[0] if event.dialects else DEFAULT_DIALECTS[0]
+
+
 def refresher(channel: str) -> Callable[..., Payload]:
     """The channel builder's ``refresh(payload, ctx, *, dialect)``."""
     module_name = f"simulator.builders.{BUILDER_MODULES[channel]}"
@@ -178,7 +187,7 @@ def build(
     name: str,
     ctx: BuildContext | None = None,
     *,
-    dialect: str = "classic",
+    dialect: str | None = None,
     overrides: Mapping[str, Any] | Iterable[str] | None = None,
     progress: Progress | None = None,
 ) -> Payload:
@@ -186,8 +195,10 @@ def build(
 
     ``overrides`` is ``{path: value}`` or ``["path=value", ...]`` (see simulator.overrides).
     ``progress(done, total)`` is called while large batches are generated.
+    ``dialect=None`` means the event's default (:func:`default_dialect`).
     """
     event = get(name)
+    dialect = dialect if dialect is not None else default_dialect(event)
     check_dialect(event, dialect)
     ctx = ctx if ctx is not None else BuildContext()
     if event.batch is not None:

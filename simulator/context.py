@@ -93,7 +93,7 @@ class BuildContext:
         return self.rng.choice(["1", "33", "44", "49", "34", "55", "91"]) + self.digits(10)
 
     def bsuid(self, country: str = "US") -> str:
-        """A business-scoped user id, ``CC.<digits>`` (META-CONTRACT §k)."""
+        """A business-scoped user id, ``CC.<digits>`` (docs/meta-contract.md §k)."""
         return f"{country}.{self.digits(20)}"
 
     def sha256_b64(self) -> str:

@@ -1,4 +1,4 @@
-"""Meta's webhook bytes and signatures: escaped-ASCII JSON signed with HMAC-SHA256 (META-CONTRACT §d)."""
+"""Meta's webhook bytes and signatures: escaped-ASCII JSON signed with HMAC-SHA256 (docs/meta-contract.md §d)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Negative signing variants, one defect each, as a named registry (META-CONTRACT §d, T3)."""
+"""Negative signing variants, one defect each, as a named registry (docs/meta-contract.md §d, T3)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ TIMESTAMP_PATH = {
     "msg": "entry.0.messaging.0.timestamp",
 }
 # WhatsApp updates in messages[] that are not something to answer (docs/meta-contract.md §a, P1-02)
-WA_NOT_ANSWERED = frozenset({"system"})
+WA_NOT_ANSWERED = frozenset({"system", "request_welcome"})
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,8 @@ def _wa(payload: dict[str, Any]) -> Iterator[Inbound]:
         for change in entry.get("changes", []):
             for msg in change.get("value", {}).get("messages", []) or []:
                 kind = msg.get("type", "")
-                if kind in WA_NOT_ANSWERED:
-                    continue
+                if kind in WA_NOT_ANSWERED or msg.get("group_id"):
+                    continue  # notices, and group messages (answered in the group, not 1:1)
                 if kind == "reaction" and not msg.get("reaction", {}).get("emoji"):
                     continue  # a removed reaction is not a message to answer
                 sender = msg.get("from") or msg.get("from_user_id") or ""

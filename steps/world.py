@@ -21,7 +21,8 @@ class World:
     ctx: BuildContext
     event: str | None = None
     channel: str | None = None
-    dialect: str = "classic"
+    # None: the event's own default (WhatsApp: dual, phone and business-scoped id together)
+    dialect: str | None = None
     tenant: str = "primary"
     payload: dict[str, Any] | None = None
     payloads: list[dict[str, Any]] = field(default_factory=list)

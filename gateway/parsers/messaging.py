@@ -13,6 +13,7 @@ from gateway.parsers.base import Meta, Update, as_dict, as_list, envelope, id_of
 # attachment type as Meta sends it -> canonical envelope type (envelope.schema.json "type")
 ATTACHMENT_TYPES = {
     "image": "image",
+    "sticker": "sticker",
     "audio": "audio",
     "video": "video",
     "file": "file",
@@ -82,6 +83,10 @@ def _message(msg: dict[str, Any], env: Any, tenant: str | None, where: str, ev: 
     if msg.get("is_echo"):
         # our own send coming back (message_echoes): replying would loop forever
         return Update("echo", where, ev, tenant_id=tenant)
+    if msg.get("is_self"):
+        # an Instagram account's test message to itself: no user to answer, and a reply
+        # would come back as another is_self message
+        return Update("self", where, ev, tenant_id=tenant)
     mid = msg.get("mid")
     text = msg.get("text") or ""
     reply = as_dict(msg.get("reply_to"))
@@ -130,8 +135,13 @@ def _attachment(a: dict[str, Any]) -> dict[str, Any]:
 def _type_of(attachments: list[Any]) -> str:
     first = as_dict(attachments[0])
     kind = _str(first.get("type")) or ""
-    if kind == "image" and as_dict(first.get("payload")).get("sticker_id"):
-        return "sticker"  # Messenger stickers arrive as image attachments with a sticker_id
+    for item in map(as_dict, attachments):
+        # Messenger stickers: an image with a sticker_id (until mid-2026), then a sticker
+        # attachment (alone since Aug 30 2026, beside the image during the transition); the
+        # sticker_id may sit in the payload or on the attachment itself
+        has_id = as_dict(item.get("payload")).get("sticker_id") or item.get("sticker_id")
+        if item.get("type") == "sticker" or (item.get("type") == "image" and has_id):
+            return "sticker"
     # an attachment type Meta adds later is logged as a fallback, not an error (forward-compatible)
     return ATTACHMENT_TYPES.get(kind, "fallback")
 

@@ -13,12 +13,12 @@ MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
 KNOWN_TYPES = frozenset(
     {
         "text", "image", "audio", "video", "document", "sticker", "location", "contacts",
-        "interactive", "button", "reaction", "order", "system", "unsupported",
+        "interactive", "button", "reaction", "order", "system", "unsupported", "request_welcome",
     }
 )  # fmt: skip
-# Message types that are acknowledged and logged but get no reply: a number change is a
-# notice from WhatsApp, not something the user said.
-NOT_PROCESSED = {"system": "system"}
+# Message types that are acknowledged and logged but get no reply: a number or id change is a
+# notice from WhatsApp, and request_welcome (the user opened the chat) carries nothing said.
+NOT_PROCESSED = {"system": "system", "request_welcome": "request_welcome"}
 
 
 def parse(payload: dict[str, Any], meta: Meta) -> list[Update]:
@@ -72,7 +72,12 @@ def _message(
     meta: Meta,
 ) -> Update:
     contact = _contact(message, contacts)
-    user_id = message.get("from_user_id") or contact.get("user_id")
+    # a user_changed_user_id notice names the user only inside system{} (no from, no contacts)
+    user_id = (
+        message.get("from_user_id")
+        or contact.get("user_id")
+        or as_dict(message.get("system")).get("user_id")
+    )
     # BSUID dialect: a user with a username may come without a phone number; the BSUID is
     # then the only id, so it becomes ``from`` (and a reply addresses it as ``recipient``).
     sender = message.get("from") or contact.get("wa_id") or user_id
@@ -91,17 +96,28 @@ def _message(
         raw_meta=message,
         reply_to=as_dict(message.get("context")).get("id"),
         tenant_id=tenant,
-        dialect="bsuid" if user_id else "classic",
+        dialect=_dialect(message.get("from") or contact.get("wa_id"), user_id),
         user_id=user_id if isinstance(user_id, str) else None,
         username=username if isinstance(username, str) and username else None,
     )
     kind, processable = "message", True
     if ctype in NOT_PROCESSED:
         kind, processable = NOT_PROCESSED[ctype], False
+    elif message.get("group_id"):
+        # a group message: this gateway answers one-to-one chats only; a private reply to a
+        # group participant would leak the conversation out of the group
+        kind, processable = "group", False
     elif ctype == "reaction" and not body.get("emoji"):
         # a removed reaction: emoji omitted (or "" in older docs) (docs/meta-contract.md §a ⚠)
         kind, processable = "reaction_removed", False
     return Update(kind, where, message, env, processable, tenant)
+
+
+def _dialect(phone: Any, user_id: Any) -> str:
+    """classic (phone only), bsuid (business-scoped id only) or dual (both, today's payload)."""
+    if phone and user_id:
+        return "dual"
+    return "bsuid" if user_id else "classic"
 
 
 def _text(ctype: str, body: dict[str, Any], message: dict[str, Any]) -> str:

@@ -17,7 +17,7 @@ MidFactory = Callable[[], str]
 ALLOWED_DIALECTS = ("classic",)
 # entry lists holding one messaging-shaped event each (standby: handover secondary receiver)
 EVENT_LISTS = ("messaging", "standby")
-# entry.time below this is epoch seconds (the IG mentions example, META-CONTRACT ⚠ 6), else ms.
+# entry.time below this is epoch seconds (the IG mentions example, docs/meta-contract.md ⚠ 6), else ms.
 _SECONDS_LIMIT = 10**11
 # events whose object names an earlier message by mid (reaction to it, read up to it, edit of it)
 _REFERENCING = ("reaction", "read", "message_edit")
@@ -70,10 +70,14 @@ def refresh_event(
     """Give one messaging[] / standby[] event (in place) fresh mids, parties and times."""
     message = event.get("message")
     is_echo = isinstance(message, dict) and message.get("is_echo") is True
-    # An echo is the business's own send: the business is the sender (META-CONTRACT §b, §c).
-    _set_id(event.get("sender"), business_id if is_echo else user_id)
-    _set_id(event.get("recipient"), user_id if is_echo else business_id)
-    if "timestamp" in event:  # absent on Messenger deliveries (META-CONTRACT §c ⚠): keep it absent
+    is_self = isinstance(message, dict) and message.get("is_self") is True
+    # An echo is the business's own send: the business is the sender (docs/meta-contract.md);
+    # an Instagram is_self test message has the account on both sides.
+    _set_id(event.get("sender"), business_id if is_echo or is_self else user_id)
+    _set_id(event.get("recipient"), user_id if is_echo and not is_self else business_id)
+    if (
+        "timestamp" in event
+    ):  # absent on Messenger deliveries (docs/meta-contract.md §c ⚠): keep it absent
         event["timestamp"] = times.event
     if isinstance(message, dict):
         message["mid"] = new_mid()
@@ -163,3 +167,41 @@ def require_mid(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"{name} must be a non-empty message id string, got {value!r}")
     return value
+
+
+def echo_payload(
+    object_name: str,
+    business_id: str,
+    user_id: str,
+    times: Times,
+    *,
+    mid: str,
+    sent: Mapping[str, Any] | None,
+    app_id: int | None = None,
+) -> Payload:
+    """The echo of a message the business sent (``message.is_echo``): the business is the
+    sender, the user the recipient, the mid is the one the send answered. ``sent`` is the Send
+    API ``message`` object (text, or one attachment); Messenger adds its ``app_id`` (an int)
+    and the send's ``metadata``."""
+    message: dict[str, Any] = {"mid": mid, "is_echo": True}
+    if app_id is not None:
+        message = {"is_echo": True, "app_id": app_id, "mid": mid}
+    sent = sent or {}
+    if isinstance(sent.get("metadata"), str) and app_id is not None:
+        message["metadata"] = sent["metadata"]
+    if isinstance(sent.get("text"), str):
+        message["text"] = sent["text"]
+    attachment = sent.get("attachment")
+    if isinstance(attachment, Mapping):
+        payload = attachment.get("payload")
+        url = payload.get("url") if isinstance(payload, Mapping) else None
+        item: dict[str, Any] = {"type": attachment.get("type", "file")}
+        item["payload"] = {"url": url} if isinstance(url, str) else dict(payload or {})
+        message["attachments"] = [item]
+    event = {
+        "sender": {"id": business_id},
+        "recipient": {"id": user_id},
+        "timestamp": times.event,
+        "message": message,
+    }
+    return single_event(object_name, business_id, times, event)

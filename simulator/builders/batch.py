@@ -9,7 +9,7 @@ from typing import Any
 from simulator import catalogue
 from simulator.context import BuildContext
 
-# "Batch: up to 1000 updates" / "max 1000 updates" per POST (META-CONTRACT §f, Graph webhooks).
+# "Batch: up to 1000 updates" / "max 1000 updates" per POST (docs/meta-contract.md §f, Graph webhooks).
 MAX_UPDATES = 1000
 DEFAULT_MIX = {"wa": ("wa.text",), "ig": ("ig.text",), "msg": ("msg.text",)}
 # WhatsApp value lists that carry updates; Meta puts exactly one of them in a change value.
@@ -40,7 +40,7 @@ def _check_shape(channel: str, entries: int, changes: int, messages: int) -> int
     if total > MAX_UPDATES:
         raise BatchError(
             f"{entries} entries x {changes} changes x {messages} updates = {total} updates; "
-            f"Meta sends at most {MAX_UPDATES} updates per POST (META-CONTRACT §f)"
+            f"Meta sends at most {MAX_UPDATES} updates per POST (docs/meta-contract.md §f)"
         )
     return total
 
@@ -48,7 +48,11 @@ def _check_shape(channel: str, entries: int, changes: int, messages: int) -> int
 class _Source:
     """Fresh single updates cut out of refreshed catalogue samples, grouped by the list holding them."""
 
-    def __init__(self, channel: str, mix: Sequence[str], ctx: BuildContext, dialect: str) -> None:
+    def __init__(
+        self, channel: str, mix: Sequence[str], ctx: BuildContext, dialect: str | None
+    ) -> None:
+        if dialect is None:  # the first mix event's default (dual for WhatsApp)
+            dialect = catalogue.default_dialect(catalogue.get(mix[0])) if mix else "classic"
         self.channel, self.ctx, self.dialect = channel, ctx, dialect
         self.groups: dict[str, list[str]] = {}
         for name in mix:
@@ -148,7 +152,7 @@ def batch(
     ctx: BuildContext | None = None,
     *,
     mix: Sequence[str] | None = None,
-    dialect: str = "classic",
+    dialect: str | None = None,
     progress: Progress | None = None,
 ) -> Payload:
     """One POST body holding ``entries x changes x messages`` fresh updates.
@@ -180,7 +184,7 @@ def from_spec(
     spec: Mapping[str, Any],
     ctx: BuildContext,
     *,
-    dialect: str = "classic",
+    dialect: str | None = None,
     progress: Progress | None = None,
 ) -> Payload:
     """Build the batch a batches.json ``"batch"`` spec describes."""

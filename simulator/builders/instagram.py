@@ -39,6 +39,8 @@ def _refresh_change(change: dict[str, Any], ctx: BuildContext, user_id: str) -> 
         sender = value.get("from")
         if isinstance(sender, dict):
             sender["id"] = user_id
+            if "self_ig_scoped_id" in sender:  # Facebook Login adds a second, scoped id
+                sender["self_ig_scoped_id"] = ctx.psid()
     elif field == "mentions" and "comment_id" in value:
         value["comment_id"] = _comment_id(ctx)
 
@@ -71,3 +73,21 @@ def read_payload(ctx: BuildContext, *, mid: str, igsid: str, ig_id: str | None =
     seen = _messaging.require_mid("mid", mid)
     times = _messaging.Times.now(ctx)
     return _messaging.read_receipt(OBJECT, account, user, times, {"mid": seen})
+
+
+def echo_payload(
+    ctx: BuildContext,
+    *,
+    mid: str,
+    igsid: str,
+    ig_id: str | None = None,
+    message: Mapping[str, Any] | None = None,
+) -> Payload:
+    """The echo of the account's own message ``mid`` to ``igsid``: Instagram delivers it on the
+    ``messages`` field (no separate echo subscription), sender = the account."""
+    account = _messaging.require_id("ig_id", ig_id or ctx.tenant.ig_account_id)
+    user = _messaging.require_id("igsid", igsid)
+    times = _messaging.Times.now(ctx)
+    return _messaging.echo_payload(
+        OBJECT, account, user, times, mid=_messaging.require_mid("mid", mid), sent=message
+    )

@@ -30,7 +30,7 @@ def delivery_payload(
 ) -> Payload:
     """The message_deliveries webhook for Page messages ``mids`` delivered to ``psid``.
 
-    Like Meta's example it has no event ``timestamp`` (META-CONTRACT §c ⚠); ``watermark`` is
+    Like Meta's example it has no event ``timestamp`` (docs/meta-contract.md §c ⚠); ``watermark`` is
     now: everything the Page sent before it is delivered. An empty ``mids`` omits the key,
     which Meta documents as possible ("may not be present").
     """
@@ -62,3 +62,25 @@ def read_payload(
             f"watermark must be epoch milliseconds (an int >= 10**12), got {watermark!r}"
         )
     return _messaging.read_receipt(OBJECT, page, user, times, {"watermark": watermark})
+
+
+# The app id Meta puts on echoes of this app's sends (an int, as in Meta's example).
+ECHO_APP_ID = 1517776481860111
+
+
+def echo_payload(
+    ctx: BuildContext,
+    *,
+    mid: str,
+    psid: str,
+    page_id: str | None = None,
+    message: Mapping[str, Any] | None = None,
+) -> Payload:
+    """The message_echoes webhook for the Page's own message ``mid`` to ``psid``."""
+    page = _messaging.require_id("page_id", page_id or ctx.tenant.page_id)
+    user = _messaging.require_id("psid", psid)
+    times = _messaging.Times.now(ctx)
+    return _messaging.echo_payload(
+        OBJECT, page, user, times, mid=_messaging.require_mid("mid", mid), sent=message,
+        app_id=ECHO_APP_ID,
+    )  # fmt: skip

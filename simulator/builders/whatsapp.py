@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import json
 import re
 import unicodedata
@@ -20,14 +21,17 @@ from simulator.context import BuildContext
 Payload = dict[str, Any]
 
 SAMPLES_FILE = Path(__file__).parents[2] / "payloads" / "samples" / "whatsapp.json"
-DIALECTS = ("classic", "bsuid")
+# "dual" (the default) is today's payload: phone and BSUID side by side; "classic" is phone only
+# (payloads before 2026), "bsuid" a username user whose phone is withheld (docs/meta-contract.md).
+DIALECTS = ("dual", "classic", "bsuid")
+DEFAULT_DIALECT = "dual"
 STATUSES = ("sent", "delivered", "read", "played", "failed")
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
 # Keys message_payload() sets on the message itself; any other field goes into the type object.
 MESSAGE_KEYS = frozenset({"id", "timestamp", "from", "context", "referral", "errors"})
 LOOKASIDE = "https://lookaside.fbsbx.com/whatsapp_business/attachments/"
 BSUID_RE = re.compile(r"^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$")
-# Calling code of a refreshed phone -> the ISO country a BSUID starts with (META-CONTRACT §k).
+# Calling code of a refreshed phone -> the ISO country a BSUID starts with (docs/meta-contract.md §k).
 COUNTRY_BY_CODE = {
     "1": "US",
     "33": "FR",
@@ -95,6 +99,21 @@ def is_bsuid(value: str) -> bool:
     return bool(BSUID_RE.match(value))
 
 
+def bsuid_of(phone: str, business: str) -> str:
+    """The business-scoped user id of ``phone`` for ``business``: stable, so the dual-form
+    messages and the statuses of one user name the same id, as Meta's do (§k).
+
+    ``CC.<20 digits>``: CC is the country of the calling code (US when unknown), the digits
+    a hash of business and phone (a real BSUID reveals neither).
+    """
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    code = next(
+        (c for c in sorted(COUNTRY_BY_CODE, key=len, reverse=True) if digits.startswith(c)), "1"
+    )
+    hashed = hashlib.sha256(f"{business}:{digits}".encode()).digest()
+    return f"{COUNTRY_BY_CODE[code]}.{int.from_bytes(hashed[:9], 'big') % 10**20:020d}"
+
+
 class _Ids:
     """Old id -> fresh id maps, so one sample's cross references (context.id, wa_id = from) survive."""
 
@@ -117,11 +136,7 @@ class _Ids:
 
     def bsuid(self, phone: str, name: str = "") -> tuple[str, str]:
         if phone not in self.bsuids:
-            code = next(
-                (c for c in sorted(COUNTRY_BY_CODE, key=len, reverse=True) if phone.startswith(c)),
-                "1",
-            )
-            self.bsuids[phone] = (self.ctx.bsuid(COUNTRY_BY_CODE[code]), self._username(name))
+            self.bsuids[phone] = (bsuid_of(phone, self.ctx.tenant.waba_id), self._username(name))
         return self.bsuids[phone]
 
     def _username(self, name: str) -> str:
@@ -133,7 +148,7 @@ class _Ids:
 
 
 def _media_url(media_id: str, ctx: BuildContext) -> str:
-    """A lookaside link as in incoming media webhooks since late 2025 (META-CONTRACT §a)."""
+    """A lookaside link as in incoming media webhooks since late 2025 (docs/meta-contract.md §a)."""
     token = base64.urlsafe_b64encode(ctx.rng.randbytes(18)).decode("ascii").rstrip("=")
     return f"{LOOKASIDE}?mid={media_id}&ext={ctx.epoch_seconds() + 3600}&hash={token}"
 
@@ -142,6 +157,7 @@ def _refresh_message(message: dict[str, Any], ids: _Ids, old_display: str | None
     ctx = ids.ctx
     message["id"] = ids.wamid(str(message.get("id", "")))
     message["timestamp"] = now
+    old_from = str(message.get("from", ""))
     if "from" in message:
         message["from"] = ids.user(str(message["from"]))[0]
     if "from_user_id" in message:
@@ -162,16 +178,62 @@ def _refresh_message(message: dict[str, Any], ids: _Ids, old_display: str | None
         if isinstance(media, dict):
             media["id"] = ctx.media_id()
             media["sha256"] = ctx.sha256_b64()
-            media["url"] = _media_url(media["id"], ctx)
+            if "url" in media:  # payloads from before late 2025 carry no url
+                media["url"] = _media_url(media["id"], ctx)
     system = message.get("system")
-    if isinstance(system, dict) and "new_wa_id" in system:
-        system["new_wa_id"] = ctx.wa_phone()
+    if isinstance(system, dict):
+        body = str(system.get("body", ""))
+        for key in ("wa_id", "new_wa_id"):  # the user's new number
+            if key in system:
+                old_number, system[key] = str(system[key]), ctx.wa_phone()
+                body = body.replace(old_number, system[key])
+        if old_from and "from" in message:
+            body = body.replace(old_from, str(message["from"]))
+        if "body" in system:
+            system["body"] = body
+        for key in ("user_id", "previous_user_id", "parent_user_id"):
+            if key in system:
+                system[key] = ids.user(str(system[key]))[0]
+
+
+def _refresh_other_fields(value: dict[str, Any], ids: _Ids, old_display: str | None) -> None:
+    """The user and business ids inside the non-``messages`` fields (user_preferences, echoes ...)."""
+    ctx, now = ids.ctx, str(ids.ctx.epoch_seconds())
+
+    def party(old: Any) -> str:
+        if old == old_display:
+            return ctx.tenant.display_phone_number
+        return ids.user(str(old))[0]
+
+    if "display_phone_number" in value:  # phone_number_quality_update, security, name update
+        value["display_phone_number"] = ctx.tenant.display_phone_number
+    for pref in value.get("user_preferences", []):
+        pref["wa_id"] = party(pref["wa_id"])
+        pref["timestamp"] = int(now)
+    for item in [*value.get("message_echoes", []), *value.get("calls", [])]:
+        item["from"], item["to"] = party(item["from"]), party(item["to"])
+        item["timestamp"] = now
+        if str(item.get("id", "")).startswith("wamid."):
+            item["id"] = ids.wamid(str(item["id"]))
+    for sync in value.get("state_sync", []):
+        contact = sync.get("contact", {})
+        if "phone_number" in contact:
+            contact["phone_number"] = party(contact["phone_number"])
+        sync.setdefault("metadata", {})["timestamp"] = now
+    for chunk in value.get("history", []):
+        for thread in chunk.get("threads", []):
+            thread["id"] = party(thread["id"])
+            for message in thread.get("messages", []):
+                message["id"] = ids.wamid(str(message.get("id", "")))
+                if "from" in message:
+                    message["from"] = party(message["from"])
 
 
 def _refresh_status(status: dict[str, Any], ids: _Ids, now: str) -> None:
     status["id"] = ids.wamid(str(status.get("id", "")))
     status["timestamp"] = now
-    for key in ("recipient_id", "recipient_user_id"):
+    group = status.get("recipient_type") == "group"  # recipient_id is then the group's id
+    for key in ("recipient_participant_id",) if group else ("recipient_id", "recipient_user_id"):
         if key in status:
             status[key] = ids.user(str(status[key]))[0]
     conversation = status.get("conversation")
@@ -202,6 +264,7 @@ def _refresh_value(value: dict[str, Any], ids: _Ids) -> None:
         _refresh_message(message, ids, old_display, now)
     for status in value.get("statuses", []):
         _refresh_status(status, ids, now)
+    _refresh_other_fields(value, ids, old_display)
 
 
 def _swap_key(obj: dict[str, Any], old: str, new: str, value: Any) -> None:
@@ -209,6 +272,44 @@ def _swap_key(obj: dict[str, Any], old: str, new: str, value: Any) -> None:
     items = [(new, value) if k == old else (k, v) for k, v in obj.items()]
     obj.clear()
     obj.update(items)
+
+
+def _insert_after(obj: dict[str, Any], after: str, key: str, value: Any) -> None:
+    """Set ``key`` right after key ``after`` (Meta writes ``from`` then ``from_user_id``)."""
+    items = list(obj.items())
+    at = next((i + 1 for i, (k, _) in enumerate(items) if k == after), len(items))
+    items.insert(at, (key, value))
+    obj.clear()
+    obj.update(items)
+
+
+def _apply_dual(value: dict[str, Any], ids: _Ids) -> None:
+    """Today's ordinary payload: every phone also comes with its business-scoped user id.
+
+    Inbound messages: ``contacts[{profile, wa_id, user_id}]`` and ``messages[{from,
+    from_user_id}]``; statuses to a phone also carry ``contacts[{wa_id, user_id}]`` (failed ones
+    none, as in the BSUID reading). See docs/meta-contract.md, "Business-scoped user ids".
+    """
+    for contact in value.get("contacts", []):
+        phone = contact.get("wa_id")
+        if phone is not None and "user_id" not in contact:
+            name = contact.get("profile", {}).get("name", "")
+            _insert_after(contact, "wa_id", "user_id", ids.bsuid(str(phone), name)[0])
+    for message in value.get("messages", []):
+        if "from" in message and "from_user_id" not in message:
+            _insert_after(message, "from", "from_user_id", ids.bsuid(str(message["from"]))[0])
+    contacts: list[dict[str, Any]] = list(value.get("contacts", []))
+    for status in value.get("statuses", []):
+        phone = status.get("recipient_id")
+        if phone is None or status.get("status") == "failed":
+            continue
+        bsuid = ids.bsuid(str(phone))[0]
+        if all(c.get("user_id") != bsuid for c in contacts):
+            contacts.append({"wa_id": phone, "user_id": bsuid})
+    if contacts and "statuses" in value and "contacts" not in value:
+        statuses = value.pop("statuses")  # Meta writes contacts before the updates
+        value["contacts"] = contacts
+        value["statuses"] = statuses
 
 
 def _bsuid_contact(bsuid: str, username: str | None) -> dict[str, Any]:
@@ -245,18 +346,24 @@ def _apply_bsuid(value: dict[str, Any], ids: _Ids) -> None:
         value["statuses"] = statuses
 
 
-def refresh(payload: Mapping[str, Any], ctx: BuildContext, *, dialect: str = "classic") -> Payload:
+def refresh(
+    payload: Mapping[str, Any], ctx: BuildContext, *, dialect: str = DEFAULT_DIALECT
+) -> Payload:
     """A NEW payload: fresh wamids, media, sender, timestamps and tenant ids; the rest kept.
 
-    ``dialect="bsuid"`` turns the sender into a username user (META-CONTRACT §k): contacts get
-    ``user_id`` and ``profile.username`` and lose ``wa_id``; messages lose ``from``; statuses swap
-    ``recipient_id`` for ``recipient_user_id``.
+    Samples are stored phone-only (``classic``). ``dialect="dual"`` (the default, today's
+    payload) adds the business-scoped user id next to every phone: ``contacts[].user_id``,
+    ``messages[].from_user_id``, and contacts on statuses. ``dialect="bsuid"`` turns the sender
+    into a username user: contacts get ``user_id`` and ``profile.username`` and lose ``wa_id``;
+    messages lose ``from``; statuses swap ``recipient_id`` for ``recipient_user_id``.
     """
     _check_dialect(dialect)
     fresh = _copy(payload)
     ids = _Ids(ctx)
     for entry in fresh.get("entry", []):
         entry["id"] = ctx.tenant.waba_id
+        if "time" in entry:  # non-message fields carry entry.time, in seconds
+            entry["time"] = ctx.epoch_seconds()
         for change in entry.get("changes", []):
             value = change.get("value")
             if not isinstance(value, dict):
@@ -264,6 +371,8 @@ def refresh(payload: Mapping[str, Any], ctx: BuildContext, *, dialect: str = "cl
             _refresh_value(value, ids)
             if dialect == "bsuid":
                 _apply_bsuid(value, ids)
+            elif dialect == "dual":
+                _apply_dual(value, ids)
     return fresh
 
 
@@ -295,13 +404,19 @@ def status_payload(
     errors: list[dict[str, Any]] | None = None,
     pricing: dict[str, Any] | None = None,
     conversation: dict[str, Any] | None = None,
+    biz_opaque_callback_data: str | None = None,
+    dialect: str = DEFAULT_DIALECT,
 ) -> Payload:
     """One complete status webhook for the message ``wamid`` the business sent.
 
     A BSUID ``recipient_id`` (the send used ``recipient``) lands in ``recipient_user_id`` with a
-    contacts entry, as BSUID-era statuses do. ``pricing`` / ``conversation`` are left out unless
-    given (v24+ omits conversation). ``failed`` needs ``errors``; other statuses refuse them.
+    contacts entry, as BSUID-era statuses do. A phone ``recipient_id`` in the ``dual`` dialect
+    (the default) also gets ``contacts[{wa_id, user_id}]`` (not on ``failed``); ``classic``
+    leaves contacts out. ``pricing`` / ``conversation`` are left out unless given (v24+ omits
+    conversation); ``biz_opaque_callback_data`` is echoed when the send set it. ``failed``
+    needs ``errors``; other statuses refuse them.
     """
+    _check_dialect(dialect)
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}; allowed: {', '.join(STATUSES)}")
     if status == "failed" and not errors:
@@ -316,6 +431,11 @@ def status_payload(
             value["contacts"] = [{"user_id": recipient_id}]
     else:
         obj["recipient_id"] = recipient_id
+        if dialect == "dual" and status != "failed":
+            user_id = bsuid_of(recipient_id, ctx.tenant.waba_id)
+            value["contacts"] = [{"wa_id": recipient_id, "user_id": user_id}]
+    if biz_opaque_callback_data is not None:
+        obj["biz_opaque_callback_data"] = biz_opaque_callback_data
     for key, extra in (("conversation", conversation), ("pricing", pricing), ("errors", errors)):
         if extra is not None:
             obj[key] = copy.deepcopy(extra)
@@ -352,7 +472,7 @@ def statuses_batch(
     """Several statuses in one webhook: status objects or status_payload() outputs.
 
     ⚠ A secondary source says statuses for different messages are "never combined into a
-    single webhook" (META-CONTRACT §a) while the generic Graph page batches up to 1000 updates.
+    single webhook" (docs/meta-contract.md §a) while the generic Graph page batches up to 1000 updates.
     ``one_change=True`` puts them all in one value (the stress case for a gateway);
     ``one_change=False`` gives each its own change in one entry. The strict reading is one POST
     per status: send ``status_payload()`` outputs one by one.
@@ -371,7 +491,7 @@ def statuses_batch(
 
 
 def message_payload(
-    ctx: BuildContext, message_type: str, *, dialect: str = "classic", **fields: Any
+    ctx: BuildContext, message_type: str, *, dialect: str = DEFAULT_DIALECT, **fields: Any
 ) -> Payload:
     """Sample ``wa.<message_type>`` refreshed, with ``fields`` set on its message.
 

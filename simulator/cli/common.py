@@ -50,7 +50,12 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
         help="override a field, e.g. entry.0.changes.0.value.messages.0.text.body=Bonjour "
         "(VALUE parsed as JSON when valid JSON, else a string; repeatable)",
     )
-    parser.add_argument("--dialect", default="classic", help="classic (wa_id) or bsuid (WhatsApp)")
+    parser.add_argument(
+        "--dialect",
+        default=None,
+        help="WhatsApp: dual (phone + business-scoped id, the default), classic (phone only) "
+        "or bsuid (no phone); Instagram / Messenger: classic",
+    )
     parser.add_argument(
         "--batch",
         type=int,
@@ -97,7 +102,8 @@ def build_payload(args: argparse.Namespace) -> dict[str, Any]:
     progress = Progress("building")
     if args.batch is not None:
         event = catalogue.get(args.event)
-        catalogue.check_dialect(event, args.dialect)
+        if args.dialect is not None:
+            catalogue.check_dialect(event, args.dialect)
         if args.batch < 1:
             raise CliError(f"--batch must be at least 1, got {args.batch}")
         payload = wrap(args.event, args.batch, ctx, dialect=args.dialect, progress=progress)

@@ -56,10 +56,30 @@ def register(sub: Any) -> None:
         help="HTTP status of rate-limit codes 4/80007/130429 (400 now, 429 older docs)",
     )
     p.add_argument(
+        "--retry-after",
+        dest="retry_after",
+        action="store_true",
+        default=False,
+        help="add the catalogue's Retry-After to rate-limit answers (Meta documents none, so "
+        "it is off by default)",
+    )
+    p.add_argument(
         "--no-retry-after",
         dest="retry_after",
         action="store_false",
-        help="answer rate limits without Retry-After (Meta documents none)",
+        help="answer rate limits without Retry-After (the default)",
+    )
+    p.add_argument(
+        "--is-transient",
+        action="store_true",
+        help="add the catalogue's is_transient flag to error bodies (not in Meta's WhatsApp "
+        "error syntax, so off by default)",
+    )
+    p.add_argument(
+        "--sync-failures",
+        action="store_true",
+        help="answer the window limit's 131047 with a synchronous 400 instead of Meta's usual "
+        "200 + failed status webhook",
     )
     p.add_argument(
         "--limits",
@@ -120,6 +140,8 @@ def config_from(args: argparse.Namespace) -> GraphConfig:
         strict=args.strict,
         rate_limit_status=args.rate_limit_status,
         retry_after_header=args.retry_after,
+        is_transient_field=args.is_transient,
+        async_failures=not args.sync_failures,
         seed=args.seed,
         callbacks=CallbackSettings(to=args.callbacks_to, secret=args.secret),
         limits=limits,

@@ -27,7 +27,7 @@ def reserialise(body: bytes) -> bytes:
     """Same JSON value, different bytes: keys in reverse order and spaces after separators.
 
     Still Meta-style escaping (ASCII, ``\\/``), as a real redelivery would be; only the layout
-    changes, so a gateway deduping on a hash of the raw body misses it (META-CONTRACT §l).
+    changes, so a gateway deduping on a hash of the raw body misses it (docs/meta-contract.md §l).
     """
 
     def flip(node: Any) -> Any:

@@ -22,7 +22,7 @@ class Attempt:
 
     @property
     def ok(self) -> bool:
-        """Meta counts only HTTP 200 as success ("status code other than 200", META-CONTRACT §f)."""
+        """Meta counts only HTTP 200 as success ("status code other than 200", docs/meta-contract.md §f)."""
         return self.status == 200
 
     def describe(self) -> str:

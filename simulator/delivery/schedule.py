@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 # Messenger / Instagram: answer "within 5 or less seconds". WhatsApp: Meta documents no timeout
-# (META-CONTRACT §f ⚠); 10 s is our guess, override it with Deliverer(timeouts={"wa": ...}).
+# (docs/meta-contract.md §f ⚠); 10 s is our guess, override it with Deliverer(timeouts={"wa": ...}).
 DEFAULT_TIMEOUTS: Mapping[str, float] = {"wa": 10.0, "ig": 5.0, "msg": 5.0}
 
 # Meta-time seconds before each retry. Graph webhooks "retry immediately, then a few more times

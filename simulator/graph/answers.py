@@ -42,7 +42,7 @@ def wa_id_of(to: str) -> str:
 def whatsapp_sent(body: dict[str, Any], wamid: str, *, template: bool) -> dict[str, Any]:
     """``{messaging_product, contacts:[{input, wa_id}], messages:[{id, message_status?}]}``.
 
-    ``message_status`` appears for template sends (⚠ META-CONTRACT §g: present for templates,
+    ``message_status`` appears for template sends (⚠ docs/meta-contract.md §g: present for templates,
     may be absent otherwise). A BSUID recipient is echoed as ``user_id`` (⚠ §k, pywa 4.x).
     """
     if "to" in body:

@@ -1,4 +1,4 @@
-"""Closed loop: after an accepted send, signed status webhooks go back to the gateway (§a, §c)."""
+"""Closed loop: after an accepted send, signed status (and echo) webhooks go back to the gateway."""
 
 from __future__ import annotations
 
@@ -44,6 +44,13 @@ class CallbackSettings:
     pricing: bool = True  # pricing object on `sent` (PMP)
     messenger: bool = True  # Messenger: delivery then read
     instagram: bool = True  # Instagram: read
+    # Instagram delivers the echo of every send on the `messages` field itself; Messenger only
+    # to apps subscribed to `message_echoes` (off by default, like a fresh subscription)
+    instagram_echoes: bool = True
+    messenger_echoes: bool = False
+    # WhatsApp statuses: "dual" adds contacts[{wa_id, user_id}] as today's statuses to a phone
+    # carry; "classic" leaves contacts out (payloads before business-scoped ids)
+    dialect: str = "dual"
     retry: RetryPolicy = field(default_factory=RetryPolicy.none)
     paths: dict[str, str] = field(default_factory=dict)
     mute: Callable[[str], bool] | None = None
@@ -133,8 +140,10 @@ class Callbacks:
         *,
         template: bool,
         fail_code: str | None = None,
+        opaque: str | None = None,
     ) -> None:
-        """Plan sent / delivered / read (or failed) for an accepted WhatsApp send."""
+        """Plan sent / delivered / read (or failed) for an accepted WhatsApp send; ``opaque``
+        is the send's ``biz_opaque_callback_data``, echoed on every status."""
         if not self.settings.enabled:
             return
         s = self.settings
@@ -144,21 +153,36 @@ class Callbacks:
             kinds = [k for k in s.statuses if not (k == "delivered" and s.skip_delivered)]
         if s.out_of_order:
             kinds.reverse()
-        self._spawn(self._run_whatsapp(number, wamid, recipient, kinds, template, fail_code))
+        self._spawn(
+            self._run_whatsapp(number, wamid, recipient, kinds, template, fail_code, opaque)
+        )
 
-    def page(self, channel: str, page: str, mid: str, user: str) -> None:
-        """Plan Messenger delivery + read, or Instagram read, for an accepted page send."""
+    def page(
+        self,
+        channel: str,
+        page: str,
+        mid: str,
+        user: str,
+        *,
+        message: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Plan the echo (Instagram always, Messenger when subscribed), then Messenger delivery
+        + read or Instagram read, for an accepted page send of ``message``."""
         s = self.settings
-        if (
-            not s.enabled
-            or (channel == "msg" and not s.messenger)
-            or (channel == "ig" and not s.instagram)
-        ):
+        if not s.enabled:
             return
-        kinds = ["delivery", "read"] if channel == "msg" else ["read"]
+        kinds: list[str] = []
+        if (channel == "ig" and s.instagram_echoes) or (channel == "msg" and s.messenger_echoes):
+            kinds.append("echo")
+        if channel == "msg" and s.messenger:
+            kinds += ["delivery", "read"]
+        elif channel == "ig" and s.instagram:
+            kinds.append("read")
+        if not kinds:
+            return
         if s.out_of_order:
             kinds.reverse()
-        self._spawn(self._run_page(channel, page, mid, user, kinds))
+        self._spawn(self._run_page(channel, page, mid, user, kinds, message))
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -174,6 +198,7 @@ class Callbacks:
         kind: str,
         template: bool,
         fail_code: str | None,
+        opaque: str | None = None,
     ) -> dict[str, Any]:
         return whatsapp.status_payload(
             self.ctx,
@@ -183,6 +208,8 @@ class Callbacks:
             phone_number_id=number,
             errors=failed_errors(fail_code) if fail_code else None,
             pricing=_pricing(template) if kind == "sent" and self.settings.pricing else None,
+            biz_opaque_callback_data=opaque,
+            dialect=self.settings.dialect,
         )
 
     async def _run_whatsapp(
@@ -193,26 +220,42 @@ class Callbacks:
         kinds: list[str],
         template: bool,
         fail_code: str | None,
+        opaque: str | None = None,
     ) -> None:
         if self.settings.batch and len(kinds) > 1:
             await self._wait()
             statuses: list[Mapping[str, Any]] = [
-                self._wa_status(number, wamid, recipient, k, template, fail_code) for k in kinds
+                self._wa_status(number, wamid, recipient, k, template, fail_code, opaque)
+                for k in kinds
             ]
             payload = whatsapp.statuses_batch(self.ctx, statuses, phone_number_id=number)
             await self._post("wa", tuple(kinds), wamid, payload, recipient)
             return
         for kind in kinds:
             await self._wait()
-            payload = self._wa_status(number, wamid, recipient, kind, template, fail_code)
+            payload = self._wa_status(number, wamid, recipient, kind, template, fail_code, opaque)
             await self._post("wa", (kind,), wamid, payload, recipient)
 
     async def _run_page(
-        self, channel: str, page: str, mid: str, user: str, kinds: list[str]
+        self,
+        channel: str,
+        page: str,
+        mid: str,
+        user: str,
+        kinds: list[str],
+        message: Mapping[str, Any] | None = None,
     ) -> None:
         for kind in kinds:
             await self._wait()
-            if channel == "ig":
+            if kind == "echo" and channel == "ig":
+                payload = instagram.echo_payload(
+                    self.ctx, mid=mid, igsid=user, ig_id=page, message=message
+                )
+            elif kind == "echo":
+                payload = messenger.echo_payload(
+                    self.ctx, mid=mid, psid=user, page_id=page, message=message
+                )
+            elif channel == "ig":
                 payload = instagram.read_payload(self.ctx, mid=mid, igsid=user, ig_id=page)
             elif kind == "delivery":
                 payload = messenger.delivery_payload(self.ctx, mids=[mid], psid=user, page_id=page)

@@ -31,6 +31,7 @@ class CatalogueEntry:
     is_transient: bool | None = None
     asynchronous: bool = False
     channel: str | None = None
+    http_page: int | None = None
 
 
 class UnknownGraphError(KeyError):
@@ -58,6 +59,7 @@ def catalogue() -> dict[str, CatalogueEntry]:
             is_transient=e.get("is_transient"),
             asynchronous=bool(e.get("async", False)),
             channel=e.get("channel"),
+            http_page=e.get("http_page"),
         )
         for key, e in raw.items()
     }
@@ -112,7 +114,7 @@ class GraphError(Exception):
         if self.is_transient is not None:
             error["is_transient"] = self.is_transient
         if self.whatsapp:
-            # WhatsApp adds error_data{messaging_product, details} (META-CONTRACT §h)
+            # WhatsApp adds error_data{messaging_product, details} (docs/meta-contract.md §h)
             error["error_data"] = {"messaging_product": "whatsapp", "details": self.details or ""}
         elif self.details:
             error["error_user_msg"] = self.details
@@ -139,19 +141,24 @@ def from_catalogue(
     status: int | None = None,
     retry_after: int | None = None,
     details: str | None = None,
-    retry_after_header: bool = True,
+    retry_after_header: bool = False,
+    is_transient: bool = False,
 ) -> GraphError:
     """The Graph error of catalogue entry ``key`` as Meta answers it.
 
     ``rate_limit_status`` picks the reading for codes whose status changed (⚠ 400 in current WA
     docs, 429 in older copies); ``status`` / ``retry_after`` / ``details`` override the entry.
-    ``retry_after_header=False`` drops the catalogue's default Retry-After (⚠ Meta documents
-    none, so gateways must cope without it; an explicit ``retry_after`` is still sent).
+    Meta documents neither a ``Retry-After`` header nor ``is_transient`` on WhatsApp errors, so
+    both are opt-in: ``retry_after`` (a fault's own value) always goes out;
+    ``retry_after_header=True`` adds the catalogue's default delay to rate limits;
+    ``is_transient=True`` adds the catalogue's ``is_transient`` flag to the body.
     """
     e = entry(key)
     chosen = e.http
     if e.http_older is not None and rate_limit_status == e.http_older:
         chosen = e.http_older
+    if not whatsapp and e.http_page is not None:
+        chosen = e.http_page  # e.g. 190: HTTP 401 on WhatsApp, 400 on Messenger / Instagram
     return GraphError(
         status if status is not None else chosen,
         code=e.code,
@@ -163,7 +170,7 @@ def from_catalogue(
         retry_after=retry_after
         if retry_after is not None
         else (e.retry_after if retry_after_header else None),
-        is_transient=e.is_transient,
+        is_transient=e.is_transient if is_transient else None,
     )
 
 
@@ -194,6 +201,40 @@ def unknown_object(object_id: str, method: str, *, whatsapp: bool) -> GraphError
     )
 
 
-def oauth(message: str, *, subcode: int | None = None) -> GraphError:
-    """Error 190 (HTTP 401): missing, unknown or expired access token."""
-    return GraphError(401, code=190, subcode=subcode, message=message, type="OAuthException")
+def oauth(message: str, *, subcode: int | None = None, status: int = 401) -> GraphError:
+    """Error 190: unknown or expired access token. HTTP 401 on WhatsApp (its error table);
+    Messenger and Instagram answer the same body with HTTP 400 (see :func:`for_channel`)."""
+    return GraphError(status, code=190, subcode=subcode, message=message, type="OAuthException")
+
+
+def missing_token(object_id: str) -> GraphError:
+    """No access token at all: HTTP 400, code 2500 on ``/me/...`` (the current user is
+    unknown), code 104 on an object's own endpoint; never 190."""
+    if object_id == "me":
+        return GraphError(
+            400,
+            code=2500,
+            message="An active access token must be used to query information about the "
+            "current user.",
+        )
+    return GraphError(
+        400, code=104, message="An access token is required to request this resource."
+    )
+
+
+def for_channel(error: GraphError, *, whatsapp: bool) -> GraphError:
+    """A token error as the channel answers it: 190 is HTTP 401 on WhatsApp only."""
+    if error.code == 190 and not whatsapp:
+        error.status = 400
+    return error
+
+
+INTERACTIVE_TITLE = "Parameter value is not valid"
+
+
+def interactive_invalid(details: str) -> GraphError:
+    """Error 131009 (HTTP 400) for an interactive message Meta refuses; what is wrong is in
+    ``error_data.details`` (e.g. "Button title length invalid. Min length: 1, Max length: 20")."""
+    return GraphError(
+        400, code=131009, message=f"(#131009) {INTERACTIVE_TITLE}", details=details, whatsapp=True
+    )

@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING, Any
 from simulator.graph import answers
 from simulator.graph.errors import (
     GraphError,
+    entry,
+    for_channel,
     from_catalogue,
+    interactive_invalid,
     invalid_parameter,
     oauth,
     unknown_object,
@@ -18,6 +21,7 @@ from simulator.graph.incoming import Answer, Incoming
 from simulator.graph.recorder import RecordedCall
 from simulator.graph.routes import RouteMatch
 from simulator.graph.tokens import TokenGrant, check_grants, extract_token
+from simulator.graph.validation import check_instagram_text, interactive_problem
 
 if TYPE_CHECKING:
     from simulator.graph.app import GraphApp
@@ -47,12 +51,15 @@ class LostAnswer(Drop):
 
 def authorize(app: GraphApp, req: Incoming, object_id: str, *, whatsapp: bool) -> TokenGrant:
     """The grant letting this request's token act on ``object_id``; Graph errors 190 / 100."""
-    grants = app.tokens.authenticate(extract_token(req.headers, req.query))
+    try:
+        grants = app.tokens.authenticate(extract_token(req.headers, req.query), object_id)
+    except GraphError as exc:
+        raise for_channel(exc, whatsapp=whatsapp) from None
     if req.instagram:
         # graph.instagram.com only knows Instagram user tokens
         grants = [g for g in grants if g.channel == "ig"]
         if not grants:
-            raise oauth("Invalid OAuth access token - Cannot parse access token")
+            raise oauth("Invalid OAuth access token - Cannot parse access token", status=400)
     channels = ("wa",) if whatsapp else ("ig",) if req.instagram else ("msg", "ig")
     grant = check_grants(grants, object_id, channels)
     if grant is None:
@@ -124,6 +131,7 @@ async def apply_faults(
             retry_after=fault.retry_after,
             details=fault.details,
             retry_after_header=app.config.retry_after_header,
+            is_transient=app.config.is_transient_field,
         )
     if fault.action == "http":
         assert fault.status is not None
@@ -141,15 +149,20 @@ class HtmlFailure(Exception):
         self.answer = Answer(status, HTML_ERROR_PAGE, media_type="text/html")
 
 
-def limit_error(app: GraphApp, key: str | None, *, whatsapp: bool) -> None:
-    """Raise the catalogue error a limit hit, if any."""
-    if key is not None:
-        raise from_catalogue(
-            key,
-            whatsapp=whatsapp,
-            rate_limit_status=app.config.rate_limit_status,
-            retry_after_header=app.config.retry_after_header,
-        )
+def limit_error(app: GraphApp, key: str | None, *, whatsapp: bool) -> str | None:
+    """Raise the catalogue error a limit hit, if any; return it instead when Meta reports that
+    code asynchronously (200 + a ``failed`` status webhook) and ``async_failures`` is on."""
+    if key is None:
+        return None
+    if whatsapp and app.config.async_failures and entry(key).asynchronous:
+        return key
+    raise from_catalogue(
+        key,
+        whatsapp=whatsapp,
+        rate_limit_status=app.config.rate_limit_status,
+        retry_after_header=app.config.retry_after_header,
+        is_transient=app.config.is_transient_field,
+    )
 
 
 async def messages(app: GraphApp, req: Incoming, call: RecordedCall, m: RouteMatch) -> Answer:
@@ -169,9 +182,15 @@ async def messages(app: GraphApp, req: Incoming, call: RecordedCall, m: RouteMat
         raise invalid_parameter("The request body must be a JSON object.", whatsapp=whatsapp)
     if whatsapp:
         kind = "wa-mark-read" if call.kind == "mark_read" else "wa-send"
+        if kind == "wa-send" and body.get("type") == "interactive":
+            problem = interactive_problem(body.get("interactive"))
+            if problem is not None:
+                raise interactive_invalid(problem)
         app.validator.check(kind, body, whatsapp=True)
     else:
         app.validator.check("msgr-send", body, whatsapp=False)
+        if grant.channel == "ig":
+            check_instagram_text(body, app.config.instagram_text_limit)
     fault = await apply_faults(app, call, whatsapp=whatsapp, accepts=True)
     fail_code = fault.code if fault is not None and fault.action == "failed_status" else None
     answer = _whatsapp(app, call, body, fail_code) if whatsapp else _page(app, call, body)
@@ -185,9 +204,20 @@ def _whatsapp(app: GraphApp, call: RecordedCall, body: dict[str, Any], fail: str
         return Answer(200, answers.SUCCESS)
     number, recipient = call.tenant or "", call.recipient or ""
     template = call.type == "template"
-    limit_error(app, app.limits.check_whatsapp(number, recipient, not template), whatsapp=True)
+    late = limit_error(
+        app, app.limits.check_whatsapp(number, recipient, not template), whatsapp=True
+    )
+    fail = fail or late
     wamid = app.ids.wamid(recipient)
-    app.callbacks.whatsapp(number, wamid, recipient, template=template, fail_code=fail)
+    opaque = body.get("biz_opaque_callback_data")
+    app.callbacks.whatsapp(
+        number,
+        wamid,
+        recipient,
+        template=template,
+        fail_code=fail,
+        opaque=opaque if isinstance(opaque, str) else None,
+    )
     return Answer(200, answers.whatsapp_sent(body, wamid, template=template))
 
 
@@ -200,5 +230,12 @@ def _page(app: GraphApp, call: RecordedCall, body: dict[str, Any]) -> Answer:
     if action:
         return Answer(200, answers.page_sent(recipient, None))
     mid = app.ids.mid()
-    app.callbacks.page(call.channel or "msg", page, mid, recipient)
+    message = body.get("message")
+    app.callbacks.page(
+        call.channel or "msg",
+        page,
+        mid,
+        recipient,
+        message=message if isinstance(message, dict) else None,
+    )
     return Answer(200, answers.page_sent(recipient, mid))

@@ -74,7 +74,7 @@ async def upload(app: GraphApp, req: Incoming, call: RecordedCall, m: RouteMatch
 
 
 def _any_wa_grant(app: GraphApp, req: Incoming, object_id: str) -> TokenGrant:
-    grants = app.tokens.authenticate(extract_token(req.headers, req.query))
+    grants = app.tokens.authenticate(extract_token(req.headers, req.query), object_id)
     for grant in grants:
         if grant.channel == "wa":
             return grant

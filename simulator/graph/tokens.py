@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from simulator.graph.errors import GraphError, oauth
+from simulator.graph.errors import GraphError, missing_token, oauth
 
 CHANNELS = ("wa", "msg", "ig")
 
@@ -112,12 +112,11 @@ class TokenRegistry:
         """Tenant id -> channel of every registered tenant."""
         return {g.tenant_id: g.channel for g in self.grants()}
 
-    def authenticate(self, token: str | None) -> list[TokenGrant]:
-        """The grants of a valid token, or GraphError 190 (missing, unknown, expired)."""
+    def authenticate(self, token: str | None, object_id: str = "") -> list[TokenGrant]:
+        """The grants of a valid token; GraphError 190 (unknown, expired), or 104 / 2500 when
+        there is no token at all (2500 when ``object_id`` is ``me``)."""
         if not token:
-            raise oauth(
-                "An active access token must be used to query information about the current user."
-            )
+            raise missing_token(object_id)
         grants = self._by_token.get(token)
         if not grants:
             raise oauth("Invalid OAuth access token - Cannot parse access token")

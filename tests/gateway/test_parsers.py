@@ -41,6 +41,10 @@ def test_catalogue_event(name: str, dialect: str) -> None:
     event = catalogue.get(name)
     payload = catalogue.build(name, BuildContext.seeded(3, now=NOW), dialect=dialect)
     updates = _parse(event.channel, payload)
+    if len(updates) == 2 and updates[1].kind == "error":
+        # a message with value-level errors beside it (interactive without its object)
+        assert updates[0].kind == "message"
+        updates = updates[:1]
     assert len(updates) == 1
     update = updates[0]
     assert update.processable == event.processable
@@ -69,8 +73,17 @@ def test_wa_text_fields_come_from_the_payload() -> None:
     assert env["from"] == message["from"]
     assert env["text"] == message["text"]["body"]
     assert env["tenant_id"] == "106540352242922"
-    assert env["dialect"] == "classic"
+    assert env["dialect"] == "dual"
+    assert env["user_id"] == message["from_user_id"]
     assert env["raw_meta"] == message
+
+
+def test_classic_dialect_has_no_user_id() -> None:
+    payload = catalogue.build("wa.text", BuildContext.seeded(1, now=NOW), dialect="classic")
+    env = _parse("wa", payload)[0].envelope
+    assert env["from"] == _wa_message(payload)["from"]
+    assert env["dialect"] == "classic"
+    assert "user_id" not in env
 
 
 def test_bsuid_dialect_without_phone_uses_user_id_as_from() -> None:
@@ -154,3 +167,70 @@ def test_one_broken_message_does_not_hide_the_others() -> None:
     assert len(updates) == 12
     bad = [u for u in updates if ENVELOPE.is_valid(u.envelope) is False]
     assert [u.where for u in bad] == ["entry[1].changes[0].value.messages[1]"]
+
+
+def test_wa_system_notice_without_contacts_is_acknowledged_not_answered() -> None:
+    # v12+: "system messages webhooks don't include a contacts array"; system.wa_id is the new number
+    payload = catalogue.build("wa.system", BuildContext.seeded(5, now=NOW), dialect="classic")
+    value = payload["entry"][0]["changes"][0]["value"]
+    assert "contacts" not in value
+    update = _parse("wa", payload)[0]
+    assert (update.kind, update.processable) == ("system", False)
+    assert update.envelope["from"] == value["messages"][0]["from"]
+
+
+def test_wa_business_scoped_id_change_names_the_user_by_the_new_id() -> None:
+    payload = catalogue.build("wa.system.user_changed_user_id", BuildContext.seeded(5, now=NOW))
+    system = _wa_message(payload)["system"]
+    update = _parse("wa", payload)[0]
+    _valid(update.envelope)
+    assert update.envelope["from"] == system["user_id"] != system["previous_user_id"]
+    assert not update.processable
+
+
+@pytest.mark.parametrize("name", ["wa.text.group", "wa.request_welcome"])
+def test_wa_group_messages_and_welcome_requests_get_no_reply(name: str) -> None:
+    updates = _parse("wa", catalogue.build(name, BuildContext.seeded(5, now=NOW)))
+    assert [u.processable for u in updates] == [False]
+
+
+def test_wa_interactive_without_its_object_is_one_message_and_one_error() -> None:
+    payload = catalogue.build("wa.interactive.missing_object", BuildContext.seeded(5, now=NOW))
+    updates = _parse("wa", payload)
+    assert [(u.kind, u.processable) for u in updates] == [("message", True), ("error", False)]
+    assert updates[1].raw["code"] == 131000
+
+
+@pytest.mark.parametrize(
+    ("channel", "name", "kind"),
+    [("ig", "ig.share.transition", "share"), ("msg", "msg.sticker.transition", "sticker")],
+)
+def test_two_attachment_transitions_are_one_message(channel: str, name: str, kind: str) -> None:
+    updates = _parse(channel, catalogue.build(name, BuildContext.seeded(5, now=NOW)))
+    assert len(updates) == 1 and updates[0].processable
+    assert updates[0].envelope["type"] == kind
+    assert len(updates[0].envelope["attachments"]) == 2
+
+
+def test_new_messenger_sticker_attachment_is_a_sticker() -> None:
+    update = _parse("msg", catalogue.build("msg.sticker", BuildContext.seeded(5, now=NOW)))[0]
+    assert update.envelope["type"] == "sticker" and update.processable
+
+
+def test_instagram_is_self_is_not_answered() -> None:
+    update = _parse("ig", catalogue.build("ig.is_self", BuildContext.seeded(5, now=NOW)))[0]
+    assert (update.kind, update.processable, update.envelope) == ("self", False, None)
+
+
+OTHER_FIELDS = [
+    e.name
+    for e in catalogue.events("wa")
+    if e.payload is not None and e.payload["entry"][0]["changes"][0]["field"] != "messages"
+]
+
+
+@pytest.mark.parametrize("name", OTHER_FIELDS)
+def test_wa_other_webhook_fields_are_acknowledged_and_ignored(name: str) -> None:
+    updates = _parse("wa", catalogue.build(name, BuildContext.seeded(5, now=NOW)))
+    field = catalogue.sample(name)["entry"][0]["changes"][0]["field"]
+    assert [(u.kind, u.processable, u.envelope) for u in updates] == [(field, False, None)]

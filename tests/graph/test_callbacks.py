@@ -203,18 +203,47 @@ def test_messenger_gets_delivery_then_read(receiver: Receiver, client_for: Any) 
         schemas.validate("messenger/webhook", payload)
 
 
-def test_instagram_gets_read(receiver: Receiver, client_for: Any) -> None:
+def test_instagram_gets_its_echo_then_read(receiver: Receiver, client_for: Any) -> None:
+    # Instagram echoes every send on the messages field: sender = the account, is_echo true,
+    # the mid of the send, its text; then messaging_seen names the mid
     graph = looped(receiver)
-    answer = (
-        client_for(graph).post(f"/v25.0/{IG}/messages", json=page_text("17841412345678901")).json()
-    )
+    sent = page_text("17841412345678901")
+    answer = client_for(graph).post(f"/v25.0/{IG}/messages", json=sent).json()
     graph.callbacks.wait()
     payloads = receiver.verified()
-    assert len(payloads) == 1
-    schemas.validate("instagram/webhook", payloads[0])
-    event = payloads[0]["entry"][0]["messaging"][0]
-    assert event["read"]["mid"] == answer["message_id"]
-    assert receiver.posts[0]["path"] == "/webhook/ig"
+    assert len(payloads) == 2
+    for payload in payloads:
+        schemas.validate("instagram/webhook", payload)
+    echo, read = (p["entry"][0]["messaging"][0] for p in payloads)
+    assert echo["message"]["is_echo"] is True
+    assert echo["message"]["mid"] == answer["message_id"]
+    assert echo["message"]["text"] == sent["message"]["text"]
+    assert (echo["sender"]["id"], echo["recipient"]["id"]) == (IG, "17841412345678901")
+    assert read["read"]["mid"] == answer["message_id"]
+    assert {p["path"] for p in receiver.posts} == {"/webhook/ig"}
+
+
+def test_instagram_echo_can_be_switched_off(receiver: Receiver, client_for: Any) -> None:
+    graph = looped(receiver, instagram_echoes=False)
+    client_for(graph).post(f"/v25.0/{IG}/messages", json=page_text("17841412345678901"))
+    graph.callbacks.wait()
+    assert ["read" in p["entry"][0]["messaging"][0] for p in receiver.verified()] == [True]
+
+
+def test_messenger_echo_only_when_subscribed(receiver: Receiver, client_for: Any) -> None:
+    graph = looped(receiver, messenger_echoes=True)
+    answer = client_for(graph).post(f"/v25.0/{PAGE}/messages", json=page_text()).json()
+    graph.callbacks.wait()
+    events = [p["entry"][0]["messaging"][0] for p in receiver.verified()]
+    assert [next(k for k in ("message", "delivery", "read") if k in e) for e in events] == [
+        "message",
+        "delivery",
+        "read",
+    ]
+    echo = events[0]["message"]
+    assert echo["is_echo"] is True and isinstance(echo["app_id"], int)
+    assert echo["mid"] == answer["message_id"]
+    assert events[0]["sender"]["id"] == PAGE
 
 
 def test_no_destination_means_no_webhooks(client_for: Any) -> None:
@@ -234,3 +263,19 @@ def test_a_lost_answer_still_sends_the_status_webhooks(receiver: Receiver, clien
     assert receiver.wa_statuses() == ["sent", "delivered", "read"]
     ids = {p["entry"][0]["changes"][0]["value"]["statuses"][0]["id"] for p in receiver.verified()}
     assert ids == {wamid}
+
+
+def test_whatsapp_statuses_echo_biz_opaque_callback_data_and_name_the_user_twice(
+    receiver: Receiver, client_for: Any
+) -> None:
+    # statuses echo the send's biz_opaque_callback_data, and carry contacts[{wa_id, user_id}]
+    graph = looped(receiver)
+    client_for(graph).post(SEND, json={**wa_text(), "biz_opaque_callback_data": "order-42"})
+    graph.callbacks.wait()
+    values = [p["entry"][0]["changes"][0]["value"] for p in receiver.verified()]
+    assert values and all(
+        v["statuses"][0]["biz_opaque_callback_data"] == "order-42" for v in values
+    )
+    assert {(c["wa_id"], c["user_id"][:3]) for v in values for c in v["contacts"]} == {
+        ("33612345678", "FR.")
+    }

@@ -42,6 +42,13 @@ def test_lenient_429_limits_and_callbacks() -> None:
     )
     assert (config.strict, config.rate_limit_status) == (False, 429)
     assert config_from(parse("--no-retry-after")).retry_after_header is False
+    defaults = config_from(parse())
+    # Meta sends neither hint, and usually reports 131047 asynchronously
+    assert (defaults.retry_after_header, defaults.is_transient_field) == (False, False)
+    assert defaults.async_failures is True
+    asked = config_from(parse("--retry-after", "--is-transient", "--sync-failures"))
+    assert (asked.retry_after_header, asked.is_transient_field) == (True, True)
+    assert asked.async_failures is False
     assert config.limits == ("window", "pair_rate")
     assert config.callbacks.to == "http://127.0.0.1:8000/webhook/{channel}"
     assert config_from(parse("--limits", "all")).limits == (

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from simulator.graph import GraphApp, graph_router
+from simulator.graph import CallbackSettings, GraphApp, graph_router
 
 from .conftest import BEARER, GRAPH, PAGE, SEND, WA, error_of, make_graph, page_text, wa_text
 
@@ -85,13 +86,30 @@ def test_pair_rate_burst_of_45_then_one_per_6_seconds(
     assert _codes(client, 2, payload=same) == [None, 131056]
 
 
-def test_pair_rate_answer_has_retry_after(frozen: GraphApp, client: httpx.Client) -> None:
+def test_pair_rate_answer_has_no_retry_after_by_default(
+    frozen: GraphApp, client: httpx.Client
+) -> None:
+    frozen.limits.enable("pair_rate")
+    frozen.limits.settings.pair_burst = 1
+    client.post(SEND, json=wa_text())
+    answer = client.post(SEND, json=wa_text())
+    assert answer.status_code == 400
+    assert "retry-after" not in answer.headers
+    assert "is_transient" not in error_of(answer)
+
+
+def test_pair_rate_answer_has_retry_after_when_asked(
+    frozen: GraphApp, client: httpx.Client
+) -> None:
+    frozen.config.retry_after_header = True
+    frozen.config.is_transient_field = True
     frozen.limits.enable("pair_rate")
     frozen.limits.settings.pair_burst = 1
     client.post(SEND, json=wa_text())
     answer = client.post(SEND, json=wa_text())
     assert answer.status_code == 400
     assert answer.headers["retry-after"] == "6"
+    assert error_of(answer)["is_transient"] is True
 
 
 def test_page_rate_300_calls_per_second(frozen: GraphApp, client: httpx.Client) -> None:
@@ -108,6 +126,7 @@ def test_page_rate_300_calls_per_second(frozen: GraphApp, client: httpx.Client) 
 def test_window_refuses_free_form_to_a_silent_user_but_passes_templates(
     frozen: GraphApp, client: httpx.Client
 ) -> None:
+    frozen.config.async_failures = False  # the synchronous reading
     frozen.limits.enable("window")
     refused = client.post(SEND, json=wa_text())
     assert refused.status_code == 400
@@ -118,6 +137,7 @@ def test_window_refuses_free_form_to_a_silent_user_but_passes_templates(
 def test_window_opens_when_the_user_writes_and_closes_after_24_hours(
     frozen: GraphApp, client: httpx.Client
 ) -> None:
+    frozen.config.async_failures = False
     frozen.limits.enable("window")
     frozen.note_inbound(WA, "33612345678")
     assert client.post(SEND, json=wa_text()).status_code == 200
@@ -128,6 +148,7 @@ def test_window_opens_when_the_user_writes_and_closes_after_24_hours(
 
 
 def test_window_uses_the_inbound_time_given(frozen: GraphApp, client: httpx.Client) -> None:
+    frozen.config.async_failures = False
     frozen.limits.enable("window")
     frozen.note_inbound(WA, "33612345678", at=frozen.clock.now() - 25 * 3600)
     assert error_of(client.post(SEND, json=wa_text()))["code"] == 131047
@@ -159,3 +180,31 @@ def test_compressed_clock_refills_limits_in_real_time() -> None:
 def test_unknown_limit_name_is_refused(frozen: GraphApp) -> None:
     with pytest.raises(ValueError, match="throughput, pair_rate, page_rate, window"):
         frozen.limits.enable("speed")
+
+
+def test_window_by_default_accepts_then_reports_131047_in_a_failed_status() -> None:
+    # Meta usually answers 200 + wamid, then a `failed` status webhook carrying the error
+    posts: list[bytes] = []
+
+    async def receiver(scope: Any, receive: Any, send: Any) -> None:
+        message = await receive()
+        posts.append(message.get("body", b""))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    graph = make_graph(
+        clock_start=1_800_000_000.0,
+        clock_speed=0.0,
+        callbacks=CallbackSettings(to=receiver, secret="s3cr3t"),
+    )
+    graph.limits.enable("window")
+    with graph_router(graph), httpx.Client(base_url=GRAPH, headers=BEARER) as client:
+        answer = client.post(SEND, json=wa_text())
+    assert answer.status_code == 200
+    wamid = answer.json()["messages"][0]["id"]
+    graph.callbacks.wait()
+    statuses = [
+        s for p in posts for s in json.loads(p)["entry"][0]["changes"][0]["value"]["statuses"]
+    ]
+    assert [(s["id"], s["status"]) for s in statuses] == [(wamid, "failed")]
+    assert statuses[0]["errors"][0]["code"] == 131047

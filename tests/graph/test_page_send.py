@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from simulator import schemas
-from simulator.graph import DEFAULT_TOKEN, GraphApp
+from simulator.graph import DEFAULT_TOKEN, GraphApp, graph_router
 
-from .conftest import IG, PAGE, error_of, page_text
+from .conftest import BEARER, GRAPH, IG, PAGE, error_of, make_graph, page_text
 
 PSID = "1254477777772919"
 VALID: dict[str, dict[str, Any]] = {
@@ -110,7 +110,7 @@ def test_instagram_host_refuses_a_page_only_token(api: httpx.Client, graph: Grap
         json=page_text(),
         headers={"Authorization": "Bearer EAAGpageOnlyToken"},
     )
-    assert response.status_code == 401
+    assert response.status_code == 400  # a bad token is HTTP 400 on Messenger / Instagram
     assert error_of(response)["code"] == 190
 
 
@@ -150,3 +150,32 @@ def test_invalid_page_send_answers_error_100_naming_the_field(api: httpx.Client,
     assert error["code"] == 100
     assert field in error["message"], error["message"]
     assert "error_data" not in error  # WhatsApp-only block
+
+
+def test_instagram_text_over_1000_bytes_is_refused(api: httpx.Client) -> None:
+    # Instagram text: "UTF-8, max 1,000 bytes" (third-party reading; Messenger allows 2000
+    # characters): 600 "é" are 600 characters but 1200 bytes
+    ok = api.post(f"/v25.0/{IG}/messages", json=page_text(text="é" * 500))
+    assert ok.status_code == 200
+    refused = api.post(f"/v25.0/{IG}/messages", json=page_text(text="é" * 600))
+    assert refused.status_code == 400
+    assert error_of(refused)["code"] == 100
+    assert "1000 bytes" in str(error_of(refused)["message"])
+    assert api.post(f"/v25.0/{PAGE}/messages", json=page_text(text="é" * 600)).status_code == 200
+
+
+def test_instagram_text_limit_has_a_2000_character_reading() -> None:
+    graph = make_graph(instagram_text_limit="2000-chars")
+    with graph_router(graph), httpx.Client(base_url=GRAPH, headers=BEARER) as client:
+        assert (
+            client.post(f"/v25.0/{IG}/messages", json=page_text(text="é" * 600)).status_code == 200
+        )
+
+
+def test_quick_reply_title_over_20_characters_is_accepted(api: httpx.Client) -> None:
+    # Meta: the title "will be truncated if more than 20 characters", not refused
+    body = page_text()
+    body["message"]["quick_replies"] = [
+        {"content_type": "text", "title": "Un titre de plus de vingt caractères", "payload": "P"}
+    ]
+    assert api.post("/v25.0/me/messages", json=body).status_code == 200

@@ -224,29 +224,6 @@ INVALID = {
         {**WA, "type": "template", "template": {"name": "hello_world"}},
         "template['language']",
     ),
-    "four_buttons": (
-        _with(
-            VALID["interactive_button"],
-            [{"type": "reply", "reply": {"id": str(i), "title": "B"}} for i in range(4)],
-            "interactive",
-            "action",
-            "buttons",
-        ),
-        "interactive['action']['buttons']",
-    ),
-    "button_title_too_long": (
-        _with(
-            VALID["interactive_button"],
-            "Un titre bien trop long pour un bouton",
-            "interactive",
-            "action",
-            "buttons",
-            0,
-            "reply",
-            "title",
-        ),  # type: ignore[arg-type]
-        "interactive['action']['buttons'][0]['reply']['title']",
-    ),
     "reaction_without_emoji": (
         {**WA, "type": "reaction", "reaction": {"message_id": "wamid.x"}},
         "reaction['emoji']",
@@ -349,3 +326,96 @@ def test_unknown_route_answers_actionable_404(api: httpx.Client, method: str, pa
     message = error_of(response)["message"]
     assert f"({method}: {path})" in message
     assert "/{version}/{phone_number_id}/messages" in message
+
+
+# Interactive limits Meta refuses with (#131009) "Parameter value is not valid" and the reason in
+# error_data.details. Limits: reply buttons (max 3, title 1-20 characters, unique, body max 1024)
+# and list messages (max 10 rows across all sections, titled sections when several, text
+# header only, row title max 24, unique row ids) as the reply-button and list-message pages
+# state them; the button-title sentence is the one a captured refusal carries.
+def _button(i: int, title: str = "B") -> dict[str, object]:
+    return {"type": "reply", "reply": {"id": f"b{i}", "title": title}}
+
+
+def _rows(prefix: str, n: int) -> list[dict[str, str]]:
+    return [{"id": f"{prefix}{i}", "title": f"Créneau {i}"} for i in range(n)]
+
+
+def _interactive_list(**changes: object) -> dict[str, object]:
+    body = copy.deepcopy(VALID["interactive_list"])
+    body["interactive"].update(changes)  # type: ignore[union-attr]
+    return body
+
+
+def _list_of(sections: list[dict[str, object]]) -> dict[str, object]:
+    body = copy.deepcopy(VALID["interactive_list"])
+    body["interactive"]["action"]["sections"] = sections  # type: ignore[index]
+    return body
+
+
+INTERACTIVE_131009 = {
+    "list_12_rows_in_2_sections": (
+        _list_of([{"title": "Matin", "rows": _rows("m", 6)}, {"title": "Soir", "rows": _rows("s", 6)}]),
+        "row count",
+    ),
+    "list_2_sections_without_titles": (
+        _list_of([{"rows": _rows("m", 2)}, {"rows": _rows("s", 2)}]),
+        "Section title",
+    ),
+    "list_duplicate_row_ids": (
+        _list_of([{"title": "Matin", "rows": [{"id": "x", "title": "9h"}]},
+                  {"title": "Soir", "rows": [{"id": "x", "title": "18h"}]}]),
+        "row id",
+    ),
+    "list_image_header": (
+        _interactive_list(header={"type": "image", "image": {"link": "https://e.com/a.jpg"}}),
+        "Header type",
+    ),
+    "button_title_21_chars": (
+        _with(VALID["interactive_button"], "a" * 21, "interactive", "action", "buttons", 0,
+              "reply", "title"),  # type: ignore[arg-type]
+        "Button title length invalid. Min length: 1, Max length: 20",
+    ),
+    "four_buttons": (
+        _with(VALID["interactive_button"], [_button(i) for i in range(4)], "interactive",
+              "action", "buttons"),
+        "Buttons count",
+    ),
+    "button_body_1025_chars": (
+        _with(VALID["interactive_button"], "a" * 1025, "interactive", "body", "text"),
+        "Body text length invalid",
+    ),
+    "duplicate_button_ids": (
+        _with(VALID["interactive_button"],
+              [{"type": "reply", "reply": {"id": "same", "title": t}} for t in ("Oui", "Non")],
+              "interactive", "action", "buttons"),
+        "button id",
+    ),
+    "duplicate_button_titles": (
+        _with(VALID["interactive_button"], [_button(0, "Oui"), _button(1, "Oui")],
+              "interactive", "action", "buttons"),
+        "button title",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(INTERACTIVE_131009))
+def test_interactive_limits_answer_131009_with_details(api: httpx.Client, case: str) -> None:
+    body, reason = INTERACTIVE_131009[case]
+    response = api.post(SEND, json=body)
+    assert response.status_code == 400
+    error = error_of(response)
+    schemas.validate("graph/error", {"error": error})
+    assert error["code"] == 131009
+    assert error["message"] == "(#131009) Parameter value is not valid"
+    assert error["error_data"]["messaging_product"] == "whatsapp"
+    assert reason.lower() in error["error_data"]["details"].lower()
+
+
+def test_list_of_10_rows_across_sections_and_1024_char_button_body_pass(api: httpx.Client) -> None:
+    ten = _list_of(
+        [{"title": "Matin", "rows": _rows("m", 5)}, {"title": "Soir", "rows": _rows("s", 5)}]
+    )
+    assert api.post(SEND, json=ten).status_code == 200
+    body = _with(VALID["interactive_button"], "a" * 1024, "interactive", "body", "text")
+    assert api.post(SEND, json=body).status_code == 200

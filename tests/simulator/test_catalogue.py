@@ -75,10 +75,21 @@ def test_build_applies_overrides_after_the_refresh():
         catalogue.build("wa.text", overrides={"entry.0.changes.0.value.mesages.0.id": "x"})
 
 
+def test_whatsapp_builds_default_to_the_dual_shape_and_others_to_classic():
+    # today's WhatsApp payload names the phone and the business-scoped id together
+    value = catalogue.build("wa.text", BuildContext.seeded(3))["entry"][0]["changes"][0]["value"]
+    contact, message = value["contacts"][0], value["messages"][0]
+    assert contact["wa_id"] == message["from"] and contact["user_id"] == message["from_user_id"]
+    assert catalogue.default_dialect(catalogue.get("wa.text")) == "dual"
+    assert catalogue.default_dialect(catalogue.get("ig.text")) == "classic"
+    classic = catalogue.build("wa.text", BuildContext.seeded(3), dialect="classic")
+    assert "user_id" not in classic["entry"][0]["changes"][0]["value"]["contacts"][0]
+
+
 def test_bsuid_dialect_carries_the_business_scoped_user_id():
     payload = catalogue.build("wa.text", BuildContext.seeded(3), dialect="bsuid")
     contact = payload["entry"][0]["changes"][0]["value"]["contacts"][0]
-    assert "." in contact["user_id"]  # CC.<digits> (META-CONTRACT §k)
+    assert "." in contact["user_id"]  # CC.<digits> (docs/meta-contract.md §k)
 
 
 @pytest.mark.parametrize("name", [n for n in catalogue.names() if n.startswith("batch.")])

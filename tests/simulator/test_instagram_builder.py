@@ -41,7 +41,15 @@ def test_same_seed_and_clock_give_the_same_bytes_and_other_seeds_differ(name: st
     assert first != other
 
 
-@pytest.mark.parametrize("name", MESSAGING)
+def test_is_self_has_the_account_on_both_sides() -> None:
+    # "is_self: test message to yourself": the account writes to itself
+    ctx = BuildContext.seeded(3, now=NOW, tenant=Tenant(ig_account_id="17841455512345678"))
+    event = event_of(catalogue.build("ig.is_self", ctx))
+    assert event["sender"]["id"] == event["recipient"]["id"] == "17841455512345678"
+    assert event["message"]["is_self"] is True
+
+
+@pytest.mark.parametrize("name", [n for n in MESSAGING if n != "ig.is_self"])
 def test_messaging_events_address_the_tenant_account_at_the_context_time(name: str) -> None:
     ctx = BuildContext.seeded(3, now=NOW, tenant=Tenant(ig_account_id="17841455512345678"))
     sample_user = event_of(catalogue.sample(name))["sender"]["id"]
@@ -106,8 +114,12 @@ def test_changes_get_fresh_comment_ids_and_the_tenant_account(name: str) -> None
 
 def test_entry_time_keeps_the_sample_unit() -> None:
     seconds = catalogue.build("ig.mention", BuildContext.seeded(1, now=NOW))
-    millis = catalogue.build("ig.comment", BuildContext.seeded(1, now=NOW))
+    millis = catalogue.build("ig.comment.ig_login", BuildContext.seeded(1, now=NOW))
     assert seconds["entry"][0]["time"] == 1767300000  # Meta's mentions example is in seconds
+    # a captured Facebook-Login comments webhook is in seconds too
+    assert catalogue.build("ig.comment", BuildContext.seeded(1, now=NOW))["entry"][0]["time"] == (
+        1767300000
+    )
     assert millis["entry"][0]["time"] == NOW_MS
 
 

@@ -14,7 +14,7 @@ SCHEMA = "instagram/webhook"
 EV = "entry.*.messaging.*"
 CV = "entry.*.changes.*.value"
 
-# Written from Meta's Instagram webhook examples (META-CONTRACT §b), not from the schema:
+# Written from Meta's Instagram webhook examples (docs/meta-contract.md §b), not from the schema:
 # removing any of these from a sample must make it invalid; removing anything else keeps it valid.
 REQUIRED = {
     "object",
@@ -50,6 +50,10 @@ REQUIRED = {
     f"{EV}.postback.payload",
     f"{EV}.referral.source",
     f"{EV}.referral.type",
+    f"{EV}.referral.ad_id",  # present on ad referrals (source ADS) only
+    f"{EV}.message.referral.source",
+    f"{EV}.message.referral.type",
+    f"{EV}.message.referral.ad_id",
     f"{EV}.read.mid",
     f"{EV}.message_edit.mid",
     f"{EV}.message_edit.text",

@@ -14,7 +14,7 @@ SCHEMA = "messenger/webhook"
 EV = "entry.*.*.*"  # an event of messaging[] or standby[]
 MEDIA = {"image", "audio", "video", "file", "reel", "ig_reel", "post", "ig_post"}
 
-# Written from the Meta reference pages (META-CONTRACT §c), not from the schema: removing any of
+# Written from the Meta reference pages (docs/meta-contract.md §c), not from the schema: removing any of
 # these from a sample must make it invalid; removing anything else must keep it valid.
 REQUIRED = {
     "object",
@@ -50,6 +50,10 @@ REQUIRED = {
     f"{EV}.read.watermark",
     f"{EV}.referral.source",
     f"{EV}.referral.type",
+    f"{EV}.referral.ad_id",  # present on ad referrals (source ADS) only
+    f"{EV}.message.referral.source",
+    f"{EV}.message.referral.type",
+    f"{EV}.message.referral.ad_id",
     f"{EV}.optin.type",
     f"{EV}.reaction.mid",
     f"{EV}.reaction.action",
@@ -73,6 +77,8 @@ def _required(payload: dict[str, Any], path: tuple[str, ...]) -> bool:
     if at and len(path) > at:  # what an attachment needs depends on its type
         kind = get(payload, path[:at])["type"]
         rest = ".".join("*" if s.isdigit() else s for s in path[at:])
+        if kind == "sticker":  # the sticker_id travels in the payload
+            return rest == "payload"
         return rest in (
             MEDIA_REQUIRED if kind in MEDIA else TEMPLATE_REQUIRED if kind == "template" else ()
         )

@@ -50,7 +50,9 @@ def test_catalogue_contract_fields_and_required_names() -> None:
     for name, event in SAMPLES.items():
         assert set(event) == KEYS, name
         assert event["channel"] == "wa" and name.startswith("wa.")
-        assert set(event["dialects"]) <= {"classic", "bsuid"} and "classic" in event["dialects"]
+        assert event["dialects"] and set(event["dialects"]) <= {"dual", "classic", "bsuid"}
+        if '"wa_id"' in json.dumps(event["payload"]) or '"from"' in json.dumps(event["payload"]):
+            assert "classic" in event["dialects"], name  # a phone can always be shown alone
         value = value_of(event["payload"])
         if "messages" in value:
             assert event["message_type"] == value["messages"][0]["type"], name
@@ -157,7 +159,9 @@ def test_two_refreshes_on_one_context_give_different_ids() -> None:
     assert message_of(a)["id"] != message_of(b)["id"]
 
 
-@pytest.mark.parametrize("name", [n for n in sorted(SAMPLES) if "bsuid" in SAMPLES[n]["dialects"]])
+@pytest.mark.parametrize(
+    "name", [n for n in sorted(SAMPLES) if {"bsuid", "classic"} <= set(SAMPLES[n]["dialects"])]
+)
 def test_bsuid_dialect_has_user_ids_and_no_phone_number(name: str) -> None:
     fresh = wa.refresh(SAMPLES[name]["payload"], ctx(), dialect="bsuid")
     value = value_of(fresh)
@@ -167,14 +171,47 @@ def test_bsuid_dialect_has_user_ids_and_no_phone_number(name: str) -> None:
         assert BSUID.match(contact["user_id"])
     for message in value.get("messages", []):
         assert "from" not in message
-        assert message["from_user_id"] == value["contacts"][0]["user_id"]
-        assert value["contacts"][0]["profile"]["username"]
+        if "contacts" in value:
+            assert message["from_user_id"] == value["contacts"][0]["user_id"]
+            assert value["contacts"][0]["profile"]["username"]
+        else:  # system notices come without contacts[]
+            assert BSUID.match(message["from_user_id"])
     for status in value.get("statuses", []):
         assert "recipient_id" not in status
         assert BSUID.match(status["recipient_user_id"])
     phones = [c["wa_id"] for c in classic_phone.get("contacts", [])]
     phones += [s["recipient_id"] for s in classic_phone.get("statuses", [])]
     assert phones and not any(p in json.dumps(fresh) for p in phones)
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(SAMPLES) if "dual" in SAMPLES[n]["dialects"]])
+def test_dual_dialect_carries_phone_and_business_scoped_id_together(name: str) -> None:
+    # A 2026 capture: contacts[{profile, wa_id, user_id}] and messages[{from, from_user_id}];
+    # statuses to a phone carry contacts[{wa_id, user_id}] as well.
+    value = value_of(wa.refresh(SAMPLES[name]["payload"], ctx(), dialect="dual"))
+    by_phone = {c["wa_id"]: c["user_id"] for c in value.get("contacts", []) if "wa_id" in c}
+    for user_id in by_phone.values():
+        assert BSUID.match(user_id)
+    for message in value.get("messages", []):
+        if "from" in message:
+            assert BSUID.match(message["from_user_id"])
+            if by_phone:
+                assert message["from_user_id"] == by_phone[message["from"]]
+    for status in value.get("statuses", []):
+        assert "recipient_id" in status
+        if status["status"] != "failed":
+            assert by_phone[status["recipient_id"]]
+    if "messages" in value and value["messages"][0]["type"] != "system":
+        assert by_phone
+
+
+def test_dual_is_the_default_dialect() -> None:
+    value = value_of(wa.refresh(SAMPLES["wa.text"]["payload"], ctx()))
+    contact, message = value["contacts"][0], value["messages"][0]
+    assert list(contact) == ["profile", "wa_id", "user_id"]
+    assert list(message)[:2] == ["from", "from_user_id"]
+    assert message["from"] == contact["wa_id"]
+    assert message["from_user_id"] == contact["user_id"]
 
 
 def test_unknown_dialect_is_refused_listing_the_allowed_ones() -> None:
@@ -200,7 +237,28 @@ def test_status_payload_validates(status: str) -> None:
     }
     assert payload["entry"][0]["id"] == "209871234567890"
     assert value_of(payload)["metadata"]["phone_number_id"] == "300111222333444"
-    assert "contacts" not in value_of(payload), "classic status webhooks carry no contacts"
+    # today's statuses to a phone name the user's business-scoped id too
+    (contact,) = value_of(payload)["contacts"]
+    assert contact["wa_id"] == "33612345678" and BSUID.match(contact["user_id"])
+    classic = wa.status_payload(
+        ctx(), wamid=item["id"], status=status, recipient_id="33612345678", dialect="classic"
+    )
+    assert "contacts" not in value_of(classic), "classic status webhooks carry no contacts"
+
+
+def test_one_user_keeps_one_business_scoped_id_across_messages_and_statuses() -> None:
+    message = value_of(wa.refresh(SAMPLES["wa.text"]["payload"], ctx()))
+    phone, user_id = message["contacts"][0]["wa_id"], message["contacts"][0]["user_id"]
+    status = wa.status_payload(ctx(), wamid="wamid.X", status="read", recipient_id=phone)
+    assert value_of(status)["contacts"] == [{"wa_id": phone, "user_id": user_id}]
+
+
+def test_status_echoes_biz_opaque_callback_data() -> None:
+    status = wa.status_payload(
+        ctx(), wamid="wamid.X", status="sent", recipient_id="33612345678",
+        biz_opaque_callback_data="order-42",
+    )  # fmt: skip
+    assert value_of(status)["statuses"][0]["biz_opaque_callback_data"] == "order-42"
 
 
 def test_status_payload_failed_with_errors_pricing_conversation_and_other_number() -> None:

@@ -35,7 +35,7 @@ def check_contract(name: str, event: dict[str, Any], channel: str, obj: str) -> 
     assert isinstance(event["processable"], bool)
     assert event["message_type"] is None or event["message_type"] in ENVELOPE_TYPES
     assert event["description"].strip() and "\n" not in event["description"]
-    assert "META-CONTRACT" in event["source"]
+    assert "docs/meta-contract.md" in event["source"]
     assert event["payload"]["object"] == obj and event["payload"]["entry"]
     if event["processable"]:
         assert event["message_type"] is not None, (
