@@ -273,6 +273,23 @@ Feature: T2 native parsing and canonicalisation
       | WhatsApp | wa.reaction.removed.empty_emoji |
       | WhatsApp | wa.system                       |
       | WhatsApp | wa.errors                       |
+      | WhatsApp | wa.account.update |
+      | WhatsApp | wa.calls |
+      | WhatsApp | wa.history |
+      | WhatsApp | wa.phone.name |
+      | WhatsApp | wa.phone.quality |
+      | WhatsApp | wa.request_welcome |
+      | WhatsApp | wa.security |
+      | WhatsApp | wa.smb_app_state_sync |
+      | WhatsApp | wa.smb_message_echoes |
+      | WhatsApp | wa.status.delivered.group |
+      | WhatsApp | wa.system.user_changed_user_id |
+      | WhatsApp | wa.template.category |
+      | WhatsApp | wa.template.quality |
+      | WhatsApp | wa.template.status |
+      | WhatsApp | wa.template.status.paused |
+      | WhatsApp | wa.text.group |
+      | WhatsApp | wa.user_preferences |
 
     @ig
     Examples: Instagram
@@ -283,6 +300,7 @@ Feature: T2 native parsing and canonicalisation
       | Instagram | ig.deleted |
       | Instagram | ig.unreact |
       | Instagram | ig.mention |
+      | Instagram | ig.is_self |
 
     @msg
     Examples: Messenger
@@ -292,6 +310,7 @@ Feature: T2 native parsing and canonicalisation
       | Messenger | msg.echo     |
       | Messenger | msg.edit     |
       | Messenger | msg.standby  |
+      | Messenger | msg.delivery.no_mids |
 
   @T2.20 @P0-01 @P0-02 @P0-03
   Scenario Outline: A <channel> <event> is answered with what the user wrote or chose
@@ -319,3 +338,77 @@ Feature: T2 native parsing and canonicalisation
     Examples: Messenger
       | channel   | event           |
       | Messenger | msg.quick_reply |
+
+  @T2.21 @P0-01 @P0-02 @P0-03
+  Scenario Outline: A <channel> <event> is answered exactly once, to its sender
+    Given a "<event>" sample
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the fake Graph API receives exactly 1 reply
+
+    @wa
+    Examples: WhatsApp
+      | channel | event |
+      | WhatsApp | wa.audio |
+      | WhatsApp | wa.image.no_url |
+      | WhatsApp | wa.interactive.list_reply.no_description |
+      | WhatsApp | wa.interactive.missing_object |
+      | WhatsApp | wa.interactive.nfm_reply |
+      | WhatsApp | wa.location.current |
+      | WhatsApp | wa.sticker.animated |
+      | WhatsApp | wa.text.forwarded |
+      | WhatsApp | wa.text.frequently_forwarded |
+      | WhatsApp | wa.text.referral |
+      | WhatsApp | wa.text.referral.status_video |
+      | WhatsApp | wa.text.referred_product |
+      | WhatsApp | wa.unsupported |
+      | WhatsApp | wa.unsupported.no_object |
+
+    @ig
+    Examples: Instagram
+      | channel | event |
+      | Instagram | ig.audio |
+      | Instagram | ig.comment |
+      | Instagram | ig.comment.ig_login |
+      | Instagram | ig.file |
+      | Instagram | ig.ig_post |
+      | Instagram | ig.ig_reel |
+      | Instagram | ig.reply |
+      | Instagram | ig.share |
+      | Instagram | ig.share.transition |
+      | Instagram | ig.story_mention |
+      | Instagram | ig.text.ad_referral |
+      | Instagram | ig.text.non_ascii |
+      | Instagram | ig.unsupported |
+
+    @msg
+    Examples: Messenger
+      | channel | event |
+      | Messenger | msg.fallback |
+      | Messenger | msg.fallback.no_payload |
+      | Messenger | msg.ig_post |
+      | Messenger | msg.ig_reel |
+      | Messenger | msg.post |
+      | Messenger | msg.reel |
+      | Messenger | msg.referral.ads |
+      | Messenger | msg.reply |
+      | Messenger | msg.sticker |
+      | Messenger | msg.sticker.legacy |
+      | Messenger | msg.sticker.transition |
+      | Messenger | msg.template |
+      | Messenger | msg.text.ad_referral |
+      | Messenger | msg.text.command |
+      | Messenger | msg.text.non_ascii |
+      | Messenger | msg.video |
+
+  @T2.22 @P1-01 @wa
+  Scenario Outline: Every message of a WhatsApp <event> batch is answered once
+    Given a "<event>" sample
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And every message of the sample gets exactly one reply
+
+    Examples:
+      | event |
+      | batch.wa.1000 |
+      | batch.wa.types |

@@ -8,6 +8,7 @@ from typing import Any
 from pytest_bdd import given, parsers, then
 
 from reports import evidence
+from simulator.graph.errors import entry
 from simulator.graph.recorder import RecordedCall
 from steps.poll import stays
 from steps.samples import first, inbound
@@ -32,7 +33,9 @@ RETRY_AFTER_SECONDS = 3
 def replies(world: World, count: int, check: str = "") -> list[RecordedCall]:
     """Wait until ``count`` sends are seen (or the gateway went quiet), then check no more
     arrive during the settle window. Later sends are still caught by the late audit."""
-    seen = wait_for_sends(world, lambda calls: len(calls) >= count, timeout=REPLY_TIMEOUT)
+    # a big batch takes the gateway longer: 20 ms more per expected reply
+    timeout = REPLY_TIMEOUT + 0.02 * count
+    seen = wait_for_sends(world, lambda calls: len(calls) >= count, timeout=timeout)
     # one settle window per scenario and count: later checks of the same replies reuse it
     if len(seen) == count and world.notes.get("settled") != count:
         window = world.target.config.settle_seconds
@@ -141,9 +144,12 @@ def one_reply_each(world: World) -> None:
         raise AssertionError(nothing_seen(world, f"one reply to each of {len(messages)} messages"))
     want = Counter(m.sender for m in messages)
     got = Counter(c.recipient for c in seen)
+    unanswered = sorted(set(want) - set(got))
+    doubled = sorted(user for user, n in got.items() if n > want.get(user, 0))
     assert got == want, (
-        f"replies per recipient {dict(got)} differ from the sample's messages per sender "
-        f"{dict(want)}: {describe_calls(seen)}{_loops(world)}"
+        f"{len(seen)} replies for {len(messages)} messages: {len(unanswered)} sender(s) never "
+        f"answered (e.g. {unanswered[:5]}), {len(doubled)} answered too often (e.g. "
+        f"{doubled[:5]}): {describe_calls(seen)}{_loops(world)}"
     )
 
 
@@ -190,6 +196,16 @@ def fail_next(world: World, fault: str, times: int = 1) -> None:
     world.owned.retryable_faults |= name in RETRYABLE
     world.notes["retry_after"] = wait
     evidence.exercised(graph_error_code=FAULT_CODES[name])
+
+
+@given(parsers.parse("the fake Graph API answers the next send with Graph error {code}"))
+def fail_next_code(world: World, code: str) -> None:
+    """Answer the next send with any error of the Graph error catalogue, by its code."""
+    key = entry(code).key  # an unknown code lists the catalogue
+    fault_id = world.target.graph.fail_code(key, times=1, users=world.owned.users)
+    world.owned.fault_ids.append(fault_id)
+    world.owned.retryable_faults |= bool(entry(key).is_transient)
+    evidence.exercised(graph_error_code=key)
 
 
 @given(parsers.parse("the fake Graph API fails every send with {fault}"))

@@ -35,6 +35,18 @@ def accepted_exactly(world: World, count: int) -> None:
     )
 
 
+@then(parsers.parse("the fake Graph API accepts at most {count:d} reply"))
+def accepted_at_most(world: World, count: int) -> None:
+    """No more than this many sends are accepted (the gateway may also give up)."""
+    window = world.target.config.settle_seconds
+    seen = stays(world.accepted, lambda c: len(c) <= count, window=window)
+    evidence.record_graph_calls(c.to_dict() for c in world.sends())
+    assert len(seen) <= count, (
+        f"{len(seen)} sends accepted, at most {count} allowed: {describe_calls(world.sends())}"
+    )
+    world.target.graph.ledger.allow(world.owned, "accepted", count, f"at most {count} accepted")
+
+
 @then("the retry waits at least the Retry-After delay")
 def honours_retry_after(world: World) -> None:
     """The second send attempt comes no sooner than the Retry-After of the first answer."""

@@ -66,15 +66,17 @@ def wait_for_calls(
     return wait_until(world, probe, bool, timeout)
 
 
+SHOWN_CALLS = 8  # a failure lists this many calls, then counts the rest
+
+
 def describe_calls(calls: list[RecordedCall]) -> str:
     """``#12 POST /v25.0/1065.../messages to=15551234567 text -> 200; ...`` or ``none``."""
-    return (
-        "; ".join(
-            f"#{c.seq} {c.method} {c.path} to={c.recipient} {c.type or ''} -> {c.status}"
-            for c in calls
-        )
-        or "none"
+    shown = "; ".join(
+        f"#{c.seq} {c.method} {c.path} to={c.recipient} {c.type or ''} -> {c.status}"
+        for c in calls[:SHOWN_CALLS]
     )
+    more = f"; ... and {len(calls) - SHOWN_CALLS} more" if len(calls) > SHOWN_CALLS else ""
+    return (shown + more) or "none"
 
 
 def nothing_seen(world: World, wanted: str) -> str:

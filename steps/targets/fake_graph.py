@@ -79,6 +79,10 @@ class FakeGraph:
             options["retry_after"] = retry_after
         return self.app.faults.error(FAULT_CODES[fault], times=times, **options).id
 
+    def fail_code(self, code: str, *, times: int | None, users: set[str]) -> str:
+        """Answer the next ``times`` sends to ``users`` with catalogue Graph error ``code``."""
+        return self.app.faults.error(code, times=times, kind="send", recipient=users).id
+
     def fail_http(self, status: int, *, times: int | None, users: set[str]) -> str:
         """Answer the next ``times`` sends to ``users`` with a bare HTML 5xx (a proxy)."""
         return self.app.faults.http(status, times=times, kind="send", recipient=users).id
