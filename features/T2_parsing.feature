@@ -412,3 +412,116 @@ Feature: T2 native parsing and canonicalisation
       | event |
       | batch.wa.1000 |
       | batch.wa.types |
+
+  @T2.23 @P0-01 @wa
+  Scenario Outline: A WhatsApp <event> in the <dialect> dialect is answered once, to its sender
+    Given a "<event>" sample in the <dialect> dialect
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the reply goes to the sender of the sample
+
+    Examples:
+      | event | dialect |
+      | wa.audio | BSUID |
+      | wa.audio | classic |
+      | wa.audio.voice | BSUID |
+      | wa.audio.voice | classic |
+      | wa.button | BSUID |
+      | wa.button | classic |
+      | wa.contacts | BSUID |
+      | wa.contacts | classic |
+      | wa.document | BSUID |
+      | wa.document | classic |
+      | wa.image | classic |
+      | wa.image.no_url | BSUID |
+      | wa.image.no_url | classic |
+      | wa.interactive.button_reply | BSUID |
+      | wa.interactive.button_reply | classic |
+      | wa.interactive.list_reply | BSUID |
+      | wa.interactive.list_reply | classic |
+      | wa.interactive.list_reply.no_description | BSUID |
+      | wa.interactive.list_reply.no_description | classic |
+      | wa.interactive.missing_object | BSUID |
+      | wa.interactive.missing_object | classic |
+      | wa.interactive.nfm_reply | BSUID |
+      | wa.interactive.nfm_reply | classic |
+      | wa.location | BSUID |
+      | wa.location | classic |
+      | wa.location.current | BSUID |
+      | wa.location.current | classic |
+      | wa.order | BSUID |
+      | wa.order | classic |
+      | wa.reaction | BSUID |
+      | wa.reaction | classic |
+      | wa.sticker | BSUID |
+      | wa.sticker | classic |
+      | wa.sticker.animated | BSUID |
+      | wa.sticker.animated | classic |
+      | wa.text | classic |
+      | wa.text.forwarded | BSUID |
+      | wa.text.forwarded | classic |
+      | wa.text.frequently_forwarded | BSUID |
+      | wa.text.frequently_forwarded | classic |
+      | wa.text.non_ascii | BSUID |
+      | wa.text.non_ascii | classic |
+      | wa.text.referral | BSUID |
+      | wa.text.referral | classic |
+      | wa.text.referral.status_video | BSUID |
+      | wa.text.referral.status_video | classic |
+      | wa.text.referred_product | BSUID |
+      | wa.text.referred_product | classic |
+      | wa.text.reply | BSUID |
+      | wa.text.reply | classic |
+      | wa.unsupported | BSUID |
+      | wa.unsupported | classic |
+      | wa.unsupported.no_object | BSUID |
+      | wa.unsupported.no_object | classic |
+      | wa.video | BSUID |
+      | wa.video | classic |
+
+  @T2.24 @P1-02 @wa
+  Scenario Outline: A WhatsApp <event> in the <dialect> dialect is acknowledged and never answered
+    Given a "<event>" sample in the <dialect> dialect
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And the fake Graph API receives no reply
+
+    Examples:
+      | event | dialect |
+      | wa.reaction.removed | BSUID |
+      | wa.reaction.removed | classic |
+      | wa.reaction.removed.empty_emoji | BSUID |
+      | wa.reaction.removed.empty_emoji | classic |
+      | wa.request_welcome | BSUID |
+      | wa.request_welcome | classic |
+      | wa.status.delivered | BSUID |
+      | wa.status.delivered | classic |
+      | wa.status.failed | BSUID |
+      | wa.status.failed | classic |
+      | wa.status.played | BSUID |
+      | wa.status.played | classic |
+      | wa.status.read | BSUID |
+      | wa.status.read | classic |
+      | wa.status.sent | BSUID |
+      | wa.status.sent | classic |
+      | wa.system | classic |
+      | wa.text.group | BSUID |
+      | wa.text.group | classic |
+
+  @T2.25 @P1-01 @wa
+  Scenario Outline: Every message of a WhatsApp <event> batch in the <dialect> dialect is answered once
+    Given a "<event>" sample in the <dialect> dialect
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And every message of the sample gets exactly one reply
+
+    Examples:
+      | event | dialect |
+      | batch.wa.1000 | BSUID |
+      | batch.wa.1000 | classic |
+      | batch.wa.3x2x2 | BSUID |
+      | batch.wa.3x2x2 | classic |
+      | batch.wa.mixed | BSUID |
+      | batch.wa.mixed | classic |
+      | batch.wa.types | BSUID |
+      | batch.wa.types | classic |

@@ -114,7 +114,7 @@ STAGE = Vocabulary(
         )
     },
 )
-DIALECT = Vocabulary("dialect", {"classic": "classic", "BSUID": "bsuid"})
+DIALECT = Vocabulary("dialect", {"dual": "dual", "classic": "classic", "BSUID": "bsuid"})
 TENANT = Vocabulary(
     "tenant",
     {"primary": "primary", "secondary": "secondary", "expired": "expired", "unknown": "unknown"},

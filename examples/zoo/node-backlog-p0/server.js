@@ -138,7 +138,9 @@ function whatsappMessages(body) {
       const phoneId = value.metadata?.phone_number_id;
       // value.statuses (sent / delivered / read / failed) are not messages: ignored.
       for (const m of value.messages || []) {
-        if (m.type === 'system' || m.type === 'unsupported') continue;
+        // system notices and a first-contact request_welcome are not messages to answer; a
+        // group message is not answered one-to-one (it would leak the group's conversation)
+        if (m.type === 'system' || m.type === 'request_welcome' || m.group_id) continue;
         if (m.type === 'reaction' && !m.reaction?.emoji) continue; // a removed reaction
         if (!m.id) {
           log('warn', 'whatsapp message without id: quarantined, not answered', { type: m.type });
@@ -176,9 +178,25 @@ function messagingEvents(channel, body) {
   return out;
 }
 
+// Instagram comments (changes, field comments / live_comments) are answered with a direct
+// message to their author; mentions name no author and are not answered.
+function instagramComments(body) {
+  const out = [];
+  for (const entry of entriesOf(body)) {
+    for (const change of entry.changes || []) {
+      if (!['comments', 'live_comments'].includes(change.field)) continue;
+      const v = change.value || {};
+      const id = v.comment_id || v.id;
+      if (!v.from?.id || !id || v.from.id === entry.id) continue; // no author, or our own comment
+      out.push({ channel: 'ig', tenantId: entry.id, to: v.from.id, key: `ig:comment:${id}`, text: v.text || '[comment]' });
+    }
+  }
+  return out;
+}
+
 function userMessages(body) {
   if (body?.object === 'whatsapp_business_account') return whatsappMessages(body);
-  if (body?.object === 'instagram') return messagingEvents('ig', body);
+  if (body?.object === 'instagram') return [...messagingEvents('ig', body), ...instagramComments(body)];
   if (body?.object === 'page') return messagingEvents('msg', body);
   return []; // another product's webhook (user, permissions ...): nothing to answer
 }

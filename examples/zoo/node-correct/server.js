@@ -140,7 +140,9 @@ function whatsappMessages(body) {
       const phoneId = value.metadata?.phone_number_id;
       // value.statuses (sent / delivered / read / failed) are not messages: ignored.
       for (const m of value.messages || []) {
-        if (m.type === 'system' || m.type === 'unsupported') continue;
+        // system notices and a first-contact request_welcome are not messages to answer; a
+        // group message is not answered one-to-one (it would leak the group's conversation)
+        if (m.type === 'system' || m.type === 'request_welcome' || m.group_id) continue;
         if (m.type === 'reaction' && !m.reaction?.emoji) continue; // a removed reaction
         if (!m.id) {
           log('warn', 'whatsapp message without id: quarantined, not answered', { type: m.type });
@@ -165,8 +167,9 @@ function messagingEvents(channel, body) {
       const tenantId = ev.recipient?.id || entry.id;
       const to = ev.sender?.id;
       if (ev.message) {
-        // echoes are the business's own sends; deleted messages have nothing to answer
-        if (ev.message.is_echo || ev.message.is_deleted) continue;
+        // echoes are the business's own sends; deleted messages have nothing to answer; an
+        // is_self message is an account's test message to itself (no user to answer)
+        if (ev.message.is_echo || ev.message.is_deleted || ev.message.is_self) continue;
         const m = ev.message;
         const kind = m.attachments?.[0]?.type;
         out.push({
@@ -179,8 +182,30 @@ function messagingEvents(channel, body) {
           channel, tenantId, to, key: p.mid ? `${channel}:${p.mid}` : stableKey(channel, ev),
           text: p.payload || p.title || '[postback]',
         });
+      } else if (ev.referral) {
+        // the user opened the conversation from an ad, a link or a QR code: answered once
+        out.push({
+          channel, tenantId, to, key: stableKey(channel, ev),
+          text: ev.referral.ref || '[referral]',
+        });
       }
-      // read, delivery, reaction, optin, referral, standby ...: acknowledged, not answered
+      // read, delivery, reaction, optin, standby ...: acknowledged, not answered
+    }
+  }
+  return out;
+}
+
+// Instagram comments (changes, field comments / live_comments) are answered with a direct
+// message to their author; mentions name no author and are not answered.
+function instagramComments(body) {
+  const out = [];
+  for (const entry of body.entry || []) {
+    for (const change of entry.changes || []) {
+      if (!['comments', 'live_comments'].includes(change.field)) continue;
+      const v = change.value || {};
+      const id = v.comment_id || v.id;
+      if (!v.from?.id || !id || v.from.id === entry.id) continue; // no author, or our own comment
+      out.push({ channel: 'ig', tenantId: entry.id, to: v.from.id, key: `ig:comment:${id}`, text: v.text || '[comment]' });
     }
   }
   return out;
@@ -188,7 +213,7 @@ function messagingEvents(channel, body) {
 
 function userMessages(body) {
   if (body?.object === 'whatsapp_business_account') return whatsappMessages(body);
-  if (body?.object === 'instagram') return messagingEvents('ig', body);
+  if (body?.object === 'instagram') return [...messagingEvents('ig', body), ...instagramComments(body)];
   if (body?.object === 'page') return messagingEvents('msg', body);
   return []; // another product's webhook (user, permissions ...): nothing to answer
 }

@@ -49,18 +49,21 @@ MAX_BODY = 3_000_000  # Meta's documented webhook body limit
 WEBHOOK = re.compile(r"^/webhook/(wa|ig|msg)/?$")
 
 # WhatsApp message types the bot knows how to turn into a reply text.
+# (a message whose type object is missing gets its "[type]" answer, never a crash)
 WA_TEXT = {
-    "text": lambda m: m["text"]["body"],
-    "image": lambda m: m["image"].get("caption"),
-    "video": lambda m: m["video"].get("caption"),
-    "document": lambda m: m["document"].get("caption"),
+    "text": lambda m: (m.get("text") or {}).get("body"),
+    "image": lambda m: (m.get("image") or {}).get("caption"),
+    "video": lambda m: (m.get("video") or {}).get("caption"),
+    "document": lambda m: (m.get("document") or {}).get("caption"),
     "audio": lambda m: None,
     "sticker": lambda m: None,
-    "location": lambda m: m["location"].get("name"),
+    "location": lambda m: (m.get("location") or {}).get("name"),
     "interactive": lambda m: (
-        m["interactive"].get("button_reply") or m["interactive"].get("list_reply") or {}
+        (m.get("interactive") or {}).get("button_reply")
+        or (m.get("interactive") or {}).get("list_reply")
+        or {}
     ).get("title"),
-    "button": lambda m: m["button"].get("text"),
+    "button": lambda m: (m.get("button") or {}).get("text"),
 }
 # Messenger / Instagram messaging event kinds the bot knows; only message and postback are answered.
 MESSAGING_KINDS = ("message", "postback", "read", "delivery")
@@ -113,11 +116,13 @@ def _whatsapp(body: dict):
                 if not m.get("id"):
                     log("warn", "whatsapp message without id dropped")
                     continue
+                if m.get("group_id"):
+                    continue  # a group message: not answered one-to-one
                 if m.get("type") not in WA_TEXT:
                     unknown_event(f"whatsapp message type {m.get('type')!r}")
                 bsuid = m.get("from_user_id") if not m.get("from") else None
                 media = (
-                    m.get(m["type"], {}).get("id")
+                    (m.get(m["type"]) or {}).get("id")
                     if m["type"] in ("image", "video", "audio", "document", "sticker")
                     else None
                 )
@@ -134,13 +139,23 @@ def _messaging(channel: str, body: dict):
     for entry in body.get("entry", []):
         if entry.get("id") != OWN_ID[channel]:
             continue  # not our Page / IG account
+        for change in entry.get("changes", []) if channel == "ig" else []:
+            # an Instagram comment: answered with a direct message to its author
+            value = change.get("value", {})
+            author = (value.get("from") or {}).get("id")
+            if change.get("field") in ("comments", "live_comments") and author:
+                if author != entry.get("id"):
+                    yield {"channel": "ig", "to": author, "text": value.get("text") or "[comment]"}
         for ev in entry.get("messaging", []):
             kind = next((k for k in ev if k not in ("sender", "recipient", "timestamp")), None)
             if kind not in MESSAGING_KINDS:
                 unknown_event(f"{channel} event {kind!r}")
-            # echoes are the business's own sends; a deleted message has nothing to answer
+            # echoes are the business's own sends; a deleted message has nothing to answer; an
+            # is_self message is an account's test message to itself
             if kind == "message" and not (
-                ev["message"].get("is_echo") or ev["message"].get("is_deleted")
+                ev["message"].get("is_echo")
+                or ev["message"].get("is_deleted")
+                or ev["message"].get("is_self")
             ):
                 m = ev["message"]
                 attachment = (m.get("attachments") or [{}])[0].get("type")

@@ -138,7 +138,9 @@ def replies_for(body: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any
                 number = value.get("metadata", {}).get("phone_number_id", "")
                 for m in value.get("messages", []):  # statuses are not messages
                     kind = m.get("type")
-                    if not m.get("id") or kind in ("system", "unsupported"):
+                    # system notices and a first-contact request_welcome are not messages to
+                    # answer; a group message is not answered one-to-one
+                    if not m.get("id") or kind in ("system", "request_welcome") or m.get("group_id"):
                         continue
                     if kind == "reaction" and not m.get("reaction", {}).get("emoji"):
                         continue
@@ -160,12 +162,16 @@ def replies_for(body: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any
         channel = "ig" if body["object"] == "instagram" else "msg"
         for entry in body.get("entry", []):
             for ev in entry.get("messaging", []):
-                m, p = ev.get("message"), ev.get("postback")
-                if m is not None and not m.get("is_echo") and not m.get("is_deleted"):
+                m, p, ref = ev.get("message"), ev.get("postback"), ev.get("referral")
+                if m is not None:
+                    if m.get("is_echo") or m.get("is_deleted") or m.get("is_self"):
+                        continue  # our own sends, deleted messages, an account's test to itself
                     kind = (m.get("attachments") or [{}])[0].get("type") or "message"
                     text, mid = m.get("text") or f"[{kind}]", m.get("mid")
                 elif p is not None:
                     text, mid = p.get("payload") or p.get("title") or "[postback]", p.get("mid")
+                elif ref is not None:  # opened from an ad, a link or a QR code
+                    text, mid = ref.get("ref") or "[referral]", None
                 else:
                     continue  # echoes, receipts, reactions, opt-ins ...: nothing to answer
                 if not mid:  # a stable key from the event itself, never a random one
@@ -176,6 +182,20 @@ def replies_for(body: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any
                     "message": {"text": text[:2000]},
                 }
                 out.append((f"{channel}:{mid}", channel, entry.get("id", ""), send, None))
+            # Instagram comments: answered with a direct message to their author
+            for change in entry.get("changes", []) if channel == "ig" else []:
+                value = change.get("value", {})
+                cid, author = value.get("comment_id") or value.get("id"), value.get("from") or {}
+                if change.get("field") not in ("comments", "live_comments") or not cid:
+                    continue
+                if not author.get("id") or author.get("id") == entry.get("id"):
+                    continue
+                send = {
+                    "recipient": {"id": author["id"]},
+                    "messaging_type": "RESPONSE",
+                    "message": {"text": (value.get("text") or "[comment]")[:2000]},
+                }
+                out.append((f"ig:comment:{cid}", "ig", entry.get("id", ""), send, None))
     return out
 
 
