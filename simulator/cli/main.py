@@ -18,6 +18,7 @@ COMMANDS: list[str] = [
     "simulator.cli.verify",
     "simulator.cli.graph",
     "simulator.cli.load",
+    "simulator.cli.test",
 ]
 
 
