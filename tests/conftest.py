@@ -9,22 +9,20 @@ from __future__ import annotations
 import pytest
 
 # Tests whose assertions include a rate or a deadline on a real process under load (Locust runs,
-# chaos kills, the security rig's liveness probe): they run one after another on one worker
+# chaos kills, the security rig's liveness probe, the reply-loop diagnosis that needs the read
+# receipt back within the scenario's window): they run one after another on one worker
 # (--dist loadgroup), so they never compete with each other for the two cores.
 TIMING = "timing"
-TIMING_MODULES = (
-    "tests/reliability/test_load_run.py",
-    "tests/reliability/test_load_distributed.py",
-    "tests/reliability/test_load_baseline.py",
-    "tests/reliability/test_chaos_sigkill.py",
-    "tests/reliability/test_chaos_redis.py",
-    "tests/reliability/test_security_probes.py",
-    "tests/reliability/test_fuzz_process.py",
+TIMING_TESTS = (  # node id prefixes: a module, or one test
+    "tests/reliability/test_load_run.py::",
+    "tests/reliability/test_load_distributed.py::",
+    "tests/reliability/test_load_baseline.py::",
+    "tests/reliability/test_chaos_sigkill.py::",
+    "tests/reliability/test_chaos_redis.py::",
+    "tests/reliability/test_security_probes.py::",
+    "tests/reliability/test_fuzz_process.py::",
+    "tests/mutants/test_mutants.py::test_a_gateway_answering_receipts_is_named_a_reply_loop",
 )
-
-
-def _module(item: pytest.Item) -> str:
-    return item.nodeid.split("::", 1)[0]
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -39,5 +37,5 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not config.pluginmanager.hasplugin("xdist"):
         return  # the marker is xdist's: unregistered (and pointless) without it
     for item in items:
-        if _module(item) in TIMING_MODULES:
+        if item.nodeid.startswith(TIMING_TESTS):
             item.add_marker(pytest.mark.xdist_group(TIMING))
