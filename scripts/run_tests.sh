@@ -5,9 +5,10 @@
 # The same checks as a serial run, overlapped: most of the suite's wall time is spent waiting on
 # subprocesses (whole suites against real gateways, Locust runs, chaos kills), so the catalogue
 # and mypy run in the background while `pytest tests` runs on pytest-xdist workers
-# (METASIM_WORKERS, default 3; tests/conftest.py starts the slow tests first and keeps the
-# timing-sensitive ones on one worker). Each background step's output is printed whole when it
-# ends; the exit status is non-zero if any step failed. METASIM_WORKERS=0 runs pytest serially.
+# (METASIM_WORKERS, default 3; tests/conftest.py starts the slow tests first). The tests that
+# assert rates and deadlines on real processes run last, serially, with nothing beside them.
+# Each background step's output is printed whole when it ends; the exit status is non-zero if
+# any step failed. METASIM_WORKERS=0 runs pytest serially. Arguments go to `pytest tests`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -33,10 +34,22 @@ XDIST=()
 if [ "$WORKERS" != "0" ]; then
   XDIST=(-n "$WORKERS" --dist loadgroup)
 fi
+ran=0
+pytest_part() {  # pytest_part PART ARGS...: one part of `pytest tests` (tests/conftest.py)
+  local part=$1 rc=0
+  shift
+  METASIM_TESTS_PART=$part "$@" || rc=$?
+  case $rc in
+    0) ran=1 ;;
+    5) ;;  # this part holds none of the selected tests (e.g. -k): the other part may
+    *) status=1 ;;
+  esac
+}
+
 echo "== pytest tests/ (${WORKERS} xdist workers; catalogue and mypy in the background)"
 # niced: the catalogue beside it waits at most 1 s for some replies, and needs little CPU (about
 # 15 s in its 50 s); it gets the core when it asks, the workers take all the rest
-nice -n 5 $BIN/pytest tests "${XDIST[@]}" "$@" || status=1
+pytest_part shared nice -n 5 $BIN/pytest tests "${XDIST[@]}" "$@"
 
 wait
 for name in mypy acceptance; do
@@ -44,5 +57,12 @@ for name in mypy acceptance; do
   cat "$LOGS/$name.log"
   [ "$(cat "$LOGS/$name.rc")" = "0" ] || { echo "$name failed" >&2; status=1; }
 done
+
+# Last, on an otherwise idle machine as in a serial run: the tests that assert rates and
+# deadlines on real processes (load, chaos, security probes; the list is in tests/conftest.py).
+echo "== pytest tests/ (the timing tests, one at a time)"
+pytest_part alone $BIN/pytest tests "$@"
+[ "$ran" = 1 ] || { echo "no test was selected" >&2; status=1; }
+
 echo "make test: $((SECONDS - started)) s"
 exit "$status"
