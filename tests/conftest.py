@@ -13,20 +13,19 @@ import os
 
 import pytest
 
-# Tests whose assertions include a rate or a deadline on real processes (Locust runs, chaos
-# kills, the security rig's liveness probe, the reply-loop diagnosis that needs the read receipt
-# back within the scenario's window). Beside busy xdist workers they fail for want of CPU, not
-# for a bug, so make test runs them one at a time once the rest is done, as a serial run would.
-# Under a plain `pytest -n N --dist loadgroup` they share one xdist group (one worker, in turn).
+# Tests whose assertions include a rate or a deadline on real processes (messages per second
+# in the Locust runs, the security rig's 10 s liveness probe, the reply-loop diagnosis that
+# needs the read receipt back within the scenario's window). Beside busy xdist workers they fail
+# for want of CPU, not for a bug, so make test runs them one at a time once the rest is done, as
+# a serial run would. The chaos and fuzz-process tests count (events, kills, RSS), they do not
+# time: they passed beside the workers, and stay there.
+# Under a plain `pytest -n N --dist loadgroup` these share one xdist group (one worker, in turn).
 TIMING = "timing"
 TIMING_TESTS = (  # node id prefixes: a module, or one test
     "tests/reliability/test_load_run.py::",
     "tests/reliability/test_load_distributed.py::",
     "tests/reliability/test_load_baseline.py::",
-    "tests/reliability/test_chaos_sigkill.py::",
-    "tests/reliability/test_chaos_redis.py::",
-    "tests/reliability/test_security_probes.py::",
-    "tests/reliability/test_fuzz_process.py::",
+    "tests/reliability/test_security_probes.py::test_no_secret_in_logs_metrics_or_error_bodies",
     "tests/mutants/test_mutants.py::test_a_gateway_answering_receipts_is_named_a_reply_loop",
 )
 PARTS = ("shared", "alone")
