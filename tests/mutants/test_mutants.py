@@ -78,6 +78,7 @@ def test_each_mutant_is_caught_by_the_ids_describing_its_bug(tmp_path: Path, nam
     assert outcomes.get(CONTROL) == ["passed"], f"control {CONTROL} failed on {name}: {outcomes}"
 
 
+@pytest.mark.slow
 def test_the_unmutated_reference_passes_the_same_selection(tmp_path: Path) -> None:
     ids = tuple(sorted({i for m in MUTANTS.values() for i in m.caught_by}))
     outcomes = run_suite(EXAMPLE, ids, tmp_path / "junit.xml")

@@ -1,0 +1,61 @@
+"""Scheduling of `pytest tests` for make test: xdist workers first, then the timing tests alone.
+
+Nothing here skips or changes a test. It orders the collected items, names the ones whose
+assertions depend on having the machine to themselves, and, only when METASIM_TESTS_PART is set
+(scripts/run_tests.sh sets it), keeps one of the two parts: ``shared`` (everything else, run on
+xdist workers) or ``alone`` (the timing tests, run serially afterwards). The two parts together
+are exactly the items of a plain ``pytest tests``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Tests whose assertions include a rate or a deadline on real processes (messages per second
+# in the Locust runs, the security rig's 10 s liveness probe, the reply-loop diagnosis that
+# needs the read receipt back within the scenario's window). Beside busy xdist workers they fail
+# for want of CPU, not for a bug, so make test runs them one at a time once the rest is done, as
+# a serial run would. The chaos and fuzz-process tests count (events, kills, RSS), they do not
+# time: they passed beside the workers, and stay there.
+# Under a plain `pytest -n N --dist loadgroup` these share one xdist group (one worker, in turn).
+TIMING = "timing"
+TIMING_TESTS = (  # node id prefixes: a module, or one test
+    "tests/reliability/test_load_run.py::",
+    "tests/reliability/test_load_distributed.py::",
+    "tests/reliability/test_load_baseline.py::",
+    "tests/reliability/test_security_probes.py::test_no_secret_in_logs_metrics_or_error_bodies",
+    "tests/mutants/test_mutants.py::test_a_gateway_answering_receipts_is_named_a_reply_loop",
+)
+PARTS = ("shared", "alone")
+
+
+def is_timing(item: pytest.Item) -> bool:
+    """Whether ``item`` asserts rates or deadlines that other busy processes would break."""
+    return item.nodeid.startswith(TIMING_TESTS)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Longest first: tests marked ``slow`` (whole suites in subprocesses, real gateways) lead.
+
+    xdist hands items out in collection order, so a two-minute zoo run that came last would
+    run alone at the end; started first, it overlaps the thousands of short items instead.
+    The sort is stable: within each half the usual file order is kept.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    part = os.environ.get("METASIM_TESTS_PART", "")
+    if part:
+        if part not in PARTS:
+            raise pytest.UsageError(f"METASIM_TESTS_PART={part!r}: use one of {', '.join(PARTS)}")
+        keep = [item for item in items if is_timing(item) == (part == "alone")]
+        dropped = [item for item in items if is_timing(item) != (part == "alone")]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = keep
+    if not config.pluginmanager.hasplugin("xdist"):
+        return  # the marker is xdist's: unregistered (and pointless) without it
+    for item in items:
+        if is_timing(item):
+            item.add_marker(pytest.mark.xdist_group(TIMING))
