@@ -410,7 +410,6 @@ Feature: T2 native parsing and canonicalisation
 
     Examples:
       | event |
-      | batch.wa.1000 |
       | batch.wa.types |
 
   @T2.23 @P0-01 @wa
@@ -517,11 +516,22 @@ Feature: T2 native parsing and canonicalisation
 
     Examples:
       | event | dialect |
-      | batch.wa.1000 | BSUID |
-      | batch.wa.1000 | classic |
       | batch.wa.3x2x2 | BSUID |
       | batch.wa.3x2x2 | classic |
       | batch.wa.mixed | BSUID |
       | batch.wa.mixed | classic |
       | batch.wa.types | BSUID |
       | batch.wa.types | classic |
+
+  @T2.26 @P1-01 @heavy @wa
+  Scenario Outline: Every message of a WhatsApp batch at Meta's 1000-update limit is answered once, in the <dialect> dialect
+    Given a "batch.wa.1000" sample in the <dialect> dialect
+    When the sample is delivered
+    Then the gateway acknowledges with 200
+    And every message of the sample gets exactly one reply
+
+    Examples:
+      | dialect |
+      | dual    |
+      | classic |
+      | BSUID   |

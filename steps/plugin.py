@@ -109,7 +109,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # restarts once per group instead of once per change (a stable sort keeps feature order)
     others = [i for i in items if scenario_template(i) is None]
     keys = {i.nodeid: settings_key(i) for i in scenario_items}
-    scenario_items.sort(key=lambda i: (keys[i.nodeid] != "", keys[i.nodeid]))
+    # @heavy scenarios (a 1000-update batch: thousands of sends and status webhooks) run last,
+    # so the backlog they leave never delays another scenario's replies
+    scenario_items.sort(
+        key=lambda i: (
+            i.get_closest_marker("heavy") is not None,
+            keys[i.nodeid] != "",
+            keys[i.nodeid],
+        )
+    )
     items[:] = others + scenario_items
     target = _target_config(config)
     channels = set(target.channels)

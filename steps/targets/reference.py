@@ -93,7 +93,9 @@ def gateway_env() -> dict[str, str]:
         "OUTBOX_BACKOFF_BASE_SECONDS": "0.02",
         "OUTBOX_BACKOFF_MAX_SECONDS": "0.2",
         "WORKER_POLL_SECONDS": "0.01",
-        "GRAPH_TIMEOUT_SECONDS": "2",
+        # a send that times out is dead-lettered as ambiguous (it may have reached Graph): the
+        # fake Graph API, one Python thread, answers a 1000-reply burst slowly but surely
+        "GRAPH_TIMEOUT_SECONDS": "10",
         "LOG_FILE": "{tmp}/gateway.log",
         "BACKUP_DIR": "{tmp}/backups",
         "GATEWAY_HOST": "127.0.0.1",
