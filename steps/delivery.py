@@ -91,21 +91,21 @@ def sample_timestamp(world: World, value: str) -> None:
 def deliver(world: World) -> None:
     """Sign the sample as Meta does and POST it to the gateway's webhook for its channel."""
     assert world.channel is not None
-    world.records.append(world.target.deliver(world.require_payload(), world.channel))
+    world.delivered(world.target.deliver(world.require_payload(), world.channel))
 
 
 @when(parsers.parse("the sample is delivered again with {mode}"))
 def redeliver(world: World, mode: str) -> None:
     """Deliver the last delivery again: "the same bytes" or "re-serialised bytes" (new layout)."""
-    world.records.append(world.target.redeliver(world.last, REDELIVERY(mode)))
+    world.delivered(world.target.redeliver(world.last, REDELIVERY(mode)))
 
 
 @when(parsers.parse("the sample is delivered {copies:d} times at once"))
 def deliver_concurrently(world: World, copies: int) -> None:
     """POST identical signed copies of the sample concurrently (Meta's duplicate fan-out)."""
     assert world.channel is not None
-    world.records += world.target.deliver_concurrently(
-        world.require_payload(), world.channel, copies
+    world.delivered(
+        *world.target.deliver_concurrently(world.require_payload(), world.channel, copies)
     )
 
 
@@ -117,7 +117,7 @@ def deliver_raw(world: World, channel: str, docstring: str) -> None:
     with contextlib.suppress(ValueError):
         world.claim(json.loads(docstring))
     request = signed(None, world.target.config.app_secret, body=docstring.encode("utf-8"))
-    world.records.append(world.target.send_raw(request, world.channel))
+    world.delivered(world.target.send_raw(request, world.channel))
 
 
 @when(parsers.parse("a validly signed body of {size:d} MiB is delivered to the {channel} webhook"))
@@ -127,7 +127,7 @@ def deliver_oversized(world: World, size: int, channel: str) -> None:
     padding = "x" * (size * 1024 * 1024)
     body = json.dumps({"object": "whatsapp_business_account", "entry": [], "pad": padding})
     request = signed(None, world.target.config.app_secret, body=body.encode("ascii"))
-    world.records.append(world.target.send_raw(request, world.channel))
+    world.delivered(world.target.send_raw(request, world.channel))
 
 
 @then(parsers.parse("the gateway acknowledges with {status:d}"))

@@ -131,3 +131,17 @@ def users(payload: Any, business_ids: frozenset[str] = frozenset()) -> set[str]:
 
     walk(payload, None)
     return found - business_ids
+
+
+def business_senders(payload: Any, business_ids: frozenset[str]) -> set[str]:
+    """Business ids that send events of this webhook (echoes, ``is_self``): a reply to such an
+    event goes to the business itself."""
+    found: set[str] = set()
+    if not isinstance(payload, dict):
+        return found
+    for entry in payload.get("entry", []) or []:
+        for event in (entry.get("messaging") or []) if isinstance(entry, dict) else []:
+            sender = event.get("sender") if isinstance(event, dict) else None
+            if isinstance(sender, dict) and str(sender.get("id")) in business_ids:
+                found.add(str(sender["id"]))
+    return found

@@ -36,7 +36,7 @@ def deliver_signed(world: World, signature: str) -> None:
         record = world.target.deliver(payload, world.channel, legacy_sha1=True)
     else:
         record = world.target.deliver(payload, world.channel, defect=variant)
-    world.records.append(record)
+    world.delivered(record)
 
 
 @then("the gateway rejects the delivery")

@@ -21,6 +21,7 @@ from typing import Any
 from simulator.graph.errors import entry
 from simulator.graph.recorder import RecordedCall
 
+SELF_SENDS_CUT = 3  # sends to the business itself after which its webhooks stop
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 
 
@@ -84,6 +85,10 @@ class ScenarioTraffic:
     loops: list[Loop] = field(default_factory=list)
     hold_until: float = 0.0  # a Retry-After in force: the gateway is right to be quiet until then
     retryable_faults: bool = False  # it injected a temporary Graph failure
+    last_delivery: float = 0.0  # time.monotonic() of its latest delivery to the gateway
+    # sends addressed to the business itself (a reply to an echo) while this scenario was the
+    # last to deliver an event sent by that business id: its echo, so its send
+    self_sent: list[Sighting] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,8 @@ class Ledger:
         self._lock = threading.Lock()
         self._owner: dict[str, ScenarioTraffic] = {}
         self._sends: dict[str, list[Sighting]] = {}
+        # business id -> the scenario that last delivered an event sent by it (an echo)
+        self._echo_owner: dict[str, ScenarioTraffic] = {}
         self.scenarios: list[ScenarioTraffic] = []
         self.stray: list[Sighting] = []
         self.loops: list[tuple[ScenarioTraffic | None, Loop]] = []
@@ -135,6 +142,13 @@ class Ledger:
                 traffic.users.add(user)
         return taken
 
+    def claim_echoes(self, traffic: ScenarioTraffic, business_ids: Iterable[str]) -> None:
+        """The scenario delivers events sent by these business ids (echoes): a send back to one
+        of them, until another scenario does the same, is this scenario's."""
+        with self._lock:
+            for business in business_ids:
+                self._echo_owner[business] = traffic
+
     def expect_answers(self, traffic: ScenarioTraffic, user: str, msg_id: str) -> None:
         """The scenario delivered a message of ``user`` the gateway should answer."""
         with self._lock:
@@ -165,6 +179,12 @@ class Ledger:
             user = call.recipient or ""
             sighting = Sighting(call, now)
             owner = self._owner.get(user)
+            if owner is None and user in self._echo_owner:
+                echo_owner = self._echo_owner[user]
+                echo_owner.self_sent.append(sighting)
+                if len(echo_owner.self_sent) > SELF_SENDS_CUT:
+                    self.muted.add(user)  # a gateway talking to itself: stop feeding it
+                return
             if owner is None:
                 self.stray.append(sighting)
                 return
@@ -188,7 +208,13 @@ class Ledger:
         answered = [s for s in history[:-1] if s.accepted]
         if len(answered) < len(owner.answerable.get(user, ())) or not answered:
             return None
-        hooks = [w for w in list(self.app.callbacks.sent) if w.user == user and w.at < latest.at]
+        # a webhook after the scenario's last delivery: a send after it answers no delivery
+        # (one before it could be a redelivery answered twice, which is no loop)
+        hooks = [
+            w
+            for w in list(self.app.callbacks.sent)
+            if w.user == user and owner.last_delivery < w.at < latest.at
+        ]
         if not hooks:
             return None
         hook = hooks[-1]
@@ -220,6 +246,7 @@ class Ledger:
         """The scenario's sends with the time each was seen."""
         with self._lock:
             found = [s for user in traffic.users for s in self._sends.get(user, ())]
+            found += traffic.self_sent
         return sorted(found, key=lambda s: s.call.seq)
 
     def callbacks(self, traffic: ScenarioTraffic) -> list[Any]:

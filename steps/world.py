@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.context import BuildContext, Tenant
 from simulator.delivery import DeliveryRecord, HandshakeResult
-from steps.samples import inbound, users
+from steps.samples import business_senders, inbound, users
 from steps.targets.base import Target
 from steps.targets.config import TenantIds
 from steps.traffic import ScenarioTraffic
@@ -47,13 +48,21 @@ class World:
     def claim(self, payload: Any) -> None:
         """Own every user ``payload`` names; note the messages the gateway must answer."""
         ledger = self.target.graph.ledger
-        ledger.claim(self.owned, users(payload, self.target.config.business_ids))
+        business = self.target.config.business_ids
+        ledger.claim(self.owned, users(payload, business))
+        # an echo is sent by the business: a reply to it goes to the business itself
+        ledger.claim_echoes(self.owned, business_senders(payload, business))
         if not isinstance(payload, dict):
             return
         for message in inbound(payload):
             self.senders.add(message.sender)
             self.msg_ids.add(message.msg_id)
             ledger.expect_answers(self.owned, message.sender, message.msg_id)
+
+    def delivered(self, *records: DeliveryRecord) -> None:
+        """Keep the records of deliveries just made; later sends may answer them."""
+        self.records.extend(records)
+        self.owned.last_delivery = time.monotonic()
 
     def sends(self) -> list[Any]:
         """Every send the fake Graph API saw to this scenario's users (late ones included)."""

@@ -18,6 +18,7 @@ from simulator.graph.errors import entry
 
 ASGIApp = Callable[..., Awaitable[None]]
 WA_STATUSES = ("sent", "delivered", "read")
+IN_FLIGHT = 32  # status webhooks delivered at once (see Callbacks._slots)
 
 
 @dataclass
@@ -130,6 +131,10 @@ class Callbacks:
         self.sent: list[SentWebhook] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._deliverers: dict[str, Deliverer] = {}
+        # At most this many webhooks in flight. A 1000-reply burst plans 3,000 webhooks; queued
+        # all at once in httpx's pool, its bookkeeping (quadratic in waiting requests) held the
+        # event loop, and the fake stopped answering sends. Waiting here costs nothing.
+        self._slots: asyncio.Semaphore | None = None
 
     # -- scheduling (called by the handlers, on the event loop) ---------------------------
     def whatsapp(
@@ -296,8 +301,11 @@ class Callbacks:
         if self.settings.paths and channel not in self.settings.paths:
             return  # the gateway declares no webhook for this channel
         deliverer, path = self._deliverer(channel)
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(IN_FLIGHT)
         for _ in range(1 + self.settings.duplicates):
-            record = await deliverer.deliver(payload, path=path, channel=channel)
+            async with self._slots:
+                record = await deliverer.deliver(payload, path=path, channel=channel)
             self.sent.append(
                 SentWebhook(channel, kinds, message_id, record, user, time.monotonic())
             )

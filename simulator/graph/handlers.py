@@ -223,6 +223,10 @@ def _whatsapp(app: GraphApp, call: RecordedCall, body: dict[str, Any], fail: str
 
 def _page(app: GraphApp, call: RecordedCall, body: dict[str, Any]) -> Answer:
     page, recipient = call.tenant or "", call.recipient or ""
+    if recipient == page:
+        # a Page or IG account messaging itself (a gateway answering its own echo): Meta finds
+        # no such user, and so no echo or receipt comes back to feed a loop
+        raise from_catalogue("2018001", whatsapp=False)
     tagged = body.get("messaging_type") == "MESSAGE_TAG"
     # a sender action is a Send API call too (page rate), but opens no message to deliver
     action = call.kind == "sender_action"

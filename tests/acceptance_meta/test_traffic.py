@@ -171,3 +171,15 @@ def test_users_are_read_from_messages_statuses_and_messaging_parties() -> None:
     }
     assert users(status, frozenset({"1065"})) == {USER}
     assert users(echo, frozenset({"112233445566778"})) == {"7654321098765432"}
+
+
+def test_a_reply_to_the_business_itself_belongs_to_the_scenario_of_the_echo() -> None:
+    app = create_graph_app()
+    ledger = Ledger(app)
+    echo = ledger.begin("test_echo", "an echo is ignored")
+    page = "112233445566778"
+    ledger.claim_echoes(echo, {page})
+    for _ in range(4):
+        send(app, page, status=400)  # the gateway answers its own echo, again and again
+    assert len(ledger.sends(echo)) == 4 and ledger.stray == []
+    assert ledger.is_muted(page), "a gateway talking to itself must stop being fed webhooks"

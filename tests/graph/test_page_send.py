@@ -179,3 +179,13 @@ def test_quick_reply_title_over_20_characters_is_accepted(api: httpx.Client) -> 
         {"content_type": "text", "title": "Un titre de plus de vingt caractères", "payload": "P"}
     ]
     assert api.post("/v25.0/me/messages", json=body).status_code == 200
+
+
+def test_a_page_messaging_itself_finds_no_such_user(api: httpx.Client, graph: GraphApp) -> None:
+    # a gateway answering its own echo addresses the Page itself: Meta finds no matching user
+    # (code 100, subcode 2018001), so no echo or receipt comes back to feed a loop
+    response = api.post(f"/v25.0/{PAGE}/messages", json=page_text(psid=PAGE))
+    assert response.status_code == 400, response.text
+    error = error_of(response)
+    assert (error["code"], error.get("error_subcode")) == (100, 2018001)
+    assert graph.callbacks.pending == 0

@@ -143,9 +143,9 @@ def _messaging(channel: str, body: dict):
             # an Instagram comment: answered with a direct message to its author
             value = change.get("value", {})
             author = (value.get("from") or {}).get("id")
-            if change.get("field") in ("comments", "live_comments") and author:
-                if author != entry.get("id"):
-                    yield {"channel": "ig", "to": author, "text": value.get("text") or "[comment]"}
+            mine = author == entry.get("id")  # the account's own comment: nothing to answer
+            if change.get("field") in ("comments", "live_comments") and author and not mine:
+                yield {"channel": "ig", "to": author, "text": value.get("text") or "[comment]"}
         for ev in entry.get("messaging", []):
             kind = next((k for k in ev if k not in ("sender", "recipient", "timestamp")), None)
             if kind not in MESSAGING_KINDS:

@@ -140,7 +140,11 @@ def replies_for(body: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any
                     kind = m.get("type")
                     # system notices and a first-contact request_welcome are not messages to
                     # answer; a group message is not answered one-to-one
-                    if not m.get("id") or kind in ("system", "request_welcome") or m.get("group_id"):
+                    if (
+                        not m.get("id")
+                        or kind in ("system", "request_welcome")
+                        or m.get("group_id")
+                    ):
                         continue
                     if kind == "reaction" and not m.get("reaction", {}).get("emoji"):
                         continue
