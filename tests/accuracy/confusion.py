@@ -55,13 +55,15 @@ class Matrix:
 
 
 def run_suite(
-    gateway: str, report: Path, *, timeout: float = 900
+    gateway: str, report: Path, *, select: str = "", timeout: float = 1800
 ) -> subprocess.CompletedProcess[str]:
-    """The whole suite against ``examples/zoo/<gateway>``, its report in ``report``."""
+    """The suite (or the scenarios a marker expression selects) against
+    ``examples/zoo/<gateway>``, its report in ``report``."""
     target = ZOO / gateway / "target.toml"
+    chosen = ["-m", select] if select else []
     return subprocess.run(
         [sys.executable, "-m", "pytest", "features", "--target", str(target), "-q",
-         "-p", "no:cacheprovider", "--metasim-report", str(report), "--timeout", "300"],
+         "-p", "no:cacheprovider", "--metasim-report", str(report), "--timeout", "300", *chosen],
         cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False,
     )  # fmt: skip
 
