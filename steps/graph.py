@@ -35,7 +35,7 @@ def replies(world: World, count: int, check: str = "") -> list[RecordedCall]:
     arrive during the settle window. Later sends are still caught by the late audit."""
     # a big batch takes the gateway longer: 20 ms more per expected reply
     timeout = REPLY_TIMEOUT + 0.02 * count
-    seen = wait_for_sends(world, lambda calls: len(calls) >= count, timeout=timeout)
+    seen = wait_for_sends(world, lambda calls: len(calls) >= count, timeout=timeout, expected=count)
     # one settle window per scenario and count: later checks of the same replies reuse it
     if len(seen) == count and world.notes.get("settled") != count:
         window = world.target.config.settle_seconds

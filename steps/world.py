@@ -62,7 +62,12 @@ class World:
     def delivered(self, *records: DeliveryRecord) -> None:
         """Keep the records of deliveries just made; later sends may answer them."""
         self.records.extend(records)
-        self.owned.last_delivery = time.monotonic()
+        # when the last request *left* (not when its answer came back): a reply and its webhook
+        # can both happen before the answer reaches this thread
+        now = time.monotonic()
+        self.owned.last_delivery = min(
+            (now - sum(a.latency_s for a in r.attempts) for r in records), default=now
+        )
 
     def sends(self) -> list[Any]:
         """Every send the fake Graph API saw to this scenario's users (late ones included)."""
