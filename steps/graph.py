@@ -33,8 +33,9 @@ RETRY_AFTER_SECONDS = 3
 def replies(world: World, count: int, check: str = "") -> list[RecordedCall]:
     """Wait until ``count`` sends are seen (or the gateway went quiet), then check no more
     arrive during the settle window. Later sends are still caught by the late audit."""
-    # a big batch takes the gateway longer: 20 ms more per expected reply
-    timeout = REPLY_TIMEOUT + 0.02 * count
+    # a big batch takes the gateway longer: 50 ms more per expected reply (a gateway sending
+    # 40 replies a second, on a busy machine, needs about 50 s for Meta's 1000-update batch)
+    timeout = REPLY_TIMEOUT + 0.05 * count
     seen = wait_for_sends(world, lambda calls: len(calls) >= count, timeout=timeout, expected=count)
     # one settle window per scenario and count: later checks of the same replies reuse it
     if len(seen) == count and world.notes.get("settled") != count:
