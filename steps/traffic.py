@@ -208,21 +208,21 @@ class Ledger:
         answered = [s for s in history[:-1] if s.accepted]
         if len(answered) < len(owner.answerable.get(user, ())) or not answered:
             return None
-        # a webhook after the scenario's last delivery: a send after it answers no delivery
-        # (one before it could be a redelivery answered twice, which is no loop)
+        # a webhook that started after the scenario's last delivery: a send after it answers
+        # no delivery (one before it could be a redelivery answered twice, which is no loop)
         hooks = [
-            w
-            for w in list(self.app.callbacks.sent)
-            if w.user == user and owner.last_delivery < w.at < latest.at
+            h
+            for h in list(self.app.callbacks.started)
+            if h[0] == user and owner.last_delivery < h[3] < latest.at
         ]
         if not hooks:
             return None
-        hook = hooks[-1]
-        cause = next((s for s in answered if _message_id(s.call) == hook.message_id), answered[-1])
+        _, message_id, kinds, started = hooks[-1]
+        cause = next((s for s in answered if _message_id(s.call) == message_id), answered[-1])
         chain = [
             _describe_send(cause, "reply"),
-            f"{'/'.join(hook.kinds)} webhook for {hook.message_id} answered "
-            f"{hook.record.final_status} {latest.at - hook.at:.2f} s before",
+            f"{'/'.join(kinds)} webhook for {message_id} sent to the gateway "
+            f"{latest.at - started:.2f} s before",
             _describe_send(latest, "reply"),
         ]
         return Loop(user, chain, latest.at)

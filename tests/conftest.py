@@ -27,6 +27,9 @@ TIMING_TESTS = (  # node id prefixes: a module, or one test
     "tests/reliability/test_load_baseline.py::",
     "tests/reliability/test_security_probes.py::test_no_secret_in_logs_metrics_or_error_bodies",
     "tests/mutants/test_mutants.py::test_a_gateway_answering_receipts_is_named_a_reply_loop",
+    # tracemalloc counts every thread of the process: an xdist neighbour's server thread
+    # allocating meanwhile reads as this test's growth (it failed beside the workers only)
+    "tests/reliability/test_fuzz_inprocess.py::test_hostile_requests_never_5xx_and_memory",
 )
 PARTS = ("shared", "alone")
 

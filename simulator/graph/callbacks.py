@@ -129,6 +129,9 @@ class Callbacks:
         self.ctx = ctx
         self.clock = clock
         self.sent: list[SentWebhook] = []
+        # (user, message id, kinds, time.monotonic()) of each webhook as its POST starts: a
+        # gateway may act on a webhook before its answer is back here (it answers after storing)
+        self.started: list[tuple[str, str, tuple[str, ...], float]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._deliverers: dict[str, Deliverer] = {}
         # At most this many webhooks in flight. A 1000-reply burst plans 3,000 webhooks; queued
@@ -305,6 +308,7 @@ class Callbacks:
             self._slots = asyncio.Semaphore(IN_FLIGHT)
         for _ in range(1 + self.settings.duplicates):
             async with self._slots:
+                self.started.append((user, message_id, kinds, time.monotonic()))
                 record = await deliverer.deliver(payload, path=path, channel=channel)
             self.sent.append(
                 SentWebhook(channel, kinds, message_id, record, user, time.monotonic())
@@ -344,3 +348,4 @@ class Callbacks:
     def reset(self) -> None:
         """Forget the log of sent webhooks."""
         self.sent.clear()
+        self.started.clear()

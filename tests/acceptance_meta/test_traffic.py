@@ -43,9 +43,9 @@ def webhook(app: Any, user: str, message_id: str) -> None:
         attempts=(Attempt(number=1, status=200, body_excerpt="", latency_s=0.01),),
         outcome="delivered",
     )
-    app.callbacks.sent.append(
-        SentWebhook("wa", ("read",), message_id, record, user, time.monotonic())
-    )
+    now = time.monotonic()
+    app.callbacks.started.append((user, message_id, ("read",), now))
+    app.callbacks.sent.append(SentWebhook("wa", ("read",), message_id, record, user, now))
 
 
 def test_a_scenario_counts_only_its_own_users_and_the_rest_is_stray() -> None:
@@ -122,7 +122,7 @@ def test_a_reply_to_the_fakes_own_receipt_is_named_a_loop_and_cut() -> None:
     assert len(mine.loops) == 1
     chain = mine.loops[0].describe()
     assert f"reply #{first.seq} to {USER}" in chain
-    assert "read webhook for wamid.reply-1 answered 200" in chain
+    assert "read webhook for wamid.reply-1 sent to the gateway" in chain
     assert ledger.is_muted(USER), "the webhooks for that user must stop"
 
 
