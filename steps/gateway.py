@@ -72,9 +72,7 @@ def restart(world: World) -> None:
 @when(parsers.parse('the gateway is started with the "{name}" setting'))
 def start_with(world: World, name: str) -> None:
     """Restart the gateway with a named setting, noting whether it refused to start and why."""
-    setting = world.target.setting(SETTING(name))
-    world.notes["setting"] = setting
-    world.notes["start_error"] = world.target.try_configure(setting.overrides())
+    world.notes["start_error"] = world.target.try_configure(_apply(world, name))
 
 
 @then("the gateway refuses to start, naming the setting's variables")
@@ -83,16 +81,14 @@ def refuses_to_start(world: World) -> None:
     lists for that setting (``names``)."""
     error = world.notes.get("start_error")
     assert error, "the gateway started although its configuration is invalid"
-    missing = [name for name in _setting(world).names if name not in error]
+    missing = _unnamed(world, error)
     assert not missing, f"the startup error does not name {missing}:\n{error}"
 
 
 @when(parsers.parse('preflight runs with the "{name}" setting'))
 def preflight(world: World, name: str) -> None:
     """Run the gateway's preflight check with a named setting on top of the suite's env."""
-    setting = world.target.setting(SETTING(name))
-    world.notes["setting"] = setting
-    world.notes["preflight"] = world.target.preflight(setting.overrides())
+    world.notes["preflight"] = world.target.preflight(_apply(world, name))
 
 
 @when("preflight runs with the suite's settings")
@@ -106,7 +102,7 @@ def preflight_names(world: World, code: int) -> None:
     """Preflight's exit code is this, and its output names every variable of the setting."""
     got_code, output = _preflight(world)
     assert got_code == code, f"preflight exited {got_code}, expected {code}:\n{output}"
-    missing = [name for name in _setting(world).names if name not in output]
+    missing = _unnamed(world, output)
     assert not missing, f"preflight output does not name {missing}:\n{output}"
 
 
@@ -117,12 +113,19 @@ def preflight_exit(world: World, code: int) -> None:
     assert got_code == code, f"preflight exited {got_code}, expected {code}:\n{output}"
 
 
-def _setting(world: World) -> Setting:
+def _apply(world: World, name: str) -> dict[str, str | None]:
+    """The target's overrides for named setting ``name``, noted for the checks that follow."""
+    setting = world.target.setting(SETTING(name))
+    world.notes["setting"] = setting
+    return setting.overrides()
+
+
+def _unnamed(world: World, text: str) -> list[str]:
+    """The variables of the applied setting that ``text`` (an error, an output) does not name."""
     found = world.notes.get("setting")
-    if found is None:
+    if not isinstance(found, Setting):
         raise AssertionError("no setting was applied yet: add a step naming one")
-    assert isinstance(found, Setting)
-    return found
+    return [name for name in found.names if name not in text]
 
 
 def _preflight(world: World) -> tuple[int, str]:
