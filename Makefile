@@ -8,20 +8,30 @@ TARGET ?= reference
 
 .PHONY: setup test acceptance lint typecheck unit bench load chaos soak fuzz allure-report steps-catalogue clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	@$(BIN)/pip install -q --upgrade pip
-	@$(BIN)/pip install -q -e '.[test]'
+	@$(BIN)/pip install -q -c constraints.txt -e '.[test,dev]'
 	@touch $(STAMP)
 
 setup: $(STAMP)
+
+# ---- constraints.txt: re-resolve the dependencies in a scratch venv and pin what came out
+.PHONY: constraints
+constraints:
+	rm -rf .venv-constraints && $(PY) -m venv .venv-constraints
+	.venv-constraints/bin/pip install -q --upgrade pip
+	.venv-constraints/bin/pip install -q -e '.[test,dev]'
+	{ sed -n '1,3p' constraints.txt; .venv-constraints/bin/pip freeze --exclude-editable \
+		| grep -v '^metasim'; } > constraints.txt.new && mv constraints.txt.new constraints.txt
+	rm -rf .venv-constraints
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy
+	@scripts/typecheck.sh
 
 unit: setup
 	$(BIN)/pytest tests
@@ -63,7 +73,7 @@ load: setup
 # the fake Graph loses the answer of 2 % of the sends it accepts (--lost-answer); prints
 # the exactly-once accounting, exits 1 unless zero lost and zero doubled (reports/out/chaos.json)
 chaos: setup
-	$(BIN)/python -m simulator.load.chaos --duration 40 --rate 20 --crashes 4 --json reports/out/chaos.json
+	$(BIN)/python -m metasim.simulator.load.chaos --duration 40 --rate 20 --crashes 4 --json reports/out/chaos.json
 
 # ---- soak (docs/reliability.md "Retention soak"): 90 s of steady signed texts through a real
 # gateway on SQLite with retention shortened to 15 s; samples the store every 10 s and exits 1

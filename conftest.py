@@ -1,3 +1,3 @@
 """Acceptance-suite root: the suite's plugin (steps/plugin.py) for every test of the repo."""
 
-pytest_plugins = ["steps.plugin"]
+pytest_plugins = ["metasim.steps.plugin"]

@@ -35,11 +35,11 @@ import httpx
 
 from bench import open_loop
 from bench.bench_graph import ROOT, run_wrk_script
-from simulator.catalogue import build
-from simulator.context import BuildContext
-from simulator.signing import meta_bytes, signature_headers
+from metasim.simulator.catalogue import build
+from metasim.simulator.context import BuildContext
+from metasim.simulator.net import free_port, wait_listening
+from metasim.simulator.signing import meta_bytes, signature_headers
 from tests.support.metrics_text import total
-from tests.support.net import free_port, wait_listening
 
 SECRET = "bench-gateway-app-secret-0123456789"
 PATH = "/webhook/wa"
@@ -72,7 +72,7 @@ def process(cmd: list[str], port: int, env: dict[str, str] | None = None) -> Ite
 @contextmanager
 def fake_graph() -> Iterator[str]:
     port = free_port()
-    cmd = [sys.executable, "-m", "simulator.cli.main", "graph", "serve", "--port", str(port),
+    cmd = [sys.executable, "-m", "metasim.simulator.cli.main", "graph", "serve", "--port", str(port),
            "--log-level", "warning"]  # fmt: skip
     with process(cmd, port) as url:
         # the gateway's Graph token (examples/clients.json) must be one the fake accepts: without
@@ -107,7 +107,15 @@ def gateway(graph: str, tmp: Path, log_level: str) -> Iterator[str]:
 @contextmanager
 def bare() -> Iterator[str]:
     port = free_port()
-    cmd = [sys.executable, "-m", "simulator.load.bare", "--port", str(port), "--secret", SECRET]
+    cmd = [
+        sys.executable,
+        "-m",
+        "metasim.simulator.load.bare",
+        "--port",
+        str(port),
+        "--secret",
+        SECRET,
+    ]
     with process(cmd, port):
         yield f"http://127.0.0.1:{port}"
 

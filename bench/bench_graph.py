@@ -25,9 +25,9 @@ from pathlib import Path
 
 import httpx
 
-from simulator.graph.config import DEFAULT_TOKEN
+from metasim.simulator.graph.config import DEFAULT_TOKEN
+from metasim.simulator.net import free_port, wait_listening
 from tests.support.graph_cli import graph_serve_argv
-from tests.support.net import free_port, wait_listening
 
 ROOT = Path(__file__).resolve().parent.parent
 PATH = "/v25.0/106540352242922/messages"

@@ -20,9 +20,9 @@ from contextlib import contextmanager
 import httpx
 
 from bench.bench_gateway import process
-from gateway.outbound.aiohttp_transport import AiohttpTransport
-from gateway.outbound.graph_client import GraphClient
-from tests.support.net import free_port
+from metasim.gateway.outbound.aiohttp_transport import AiohttpTransport
+from metasim.gateway.outbound.graph_client import GraphClient
+from metasim.simulator.net import free_port
 
 IN_FLIGHT = 32
 BODY = {"messaging_product": "whatsapp", "to": "33612345678", "type": "text",

@@ -17,12 +17,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from reports.browser import ARGS, ensure_chromium
-from reports.model import Results, RunInfo, ScenarioResult, StepResult
-from reports.render import render
-from simulator import catalogue
-from simulator.context import BuildContext
-from simulator.signing import meta_bytes
+from metasim.reports.browser import ARGS, ensure_chromium
+from metasim.reports.model import Results, RunInfo, ScenarioResult, StepResult
+from metasim.reports.render import render
+from metasim.simulator import catalogue
+from metasim.simulator.context import BuildContext
+from metasim.simulator.signing import meta_bytes
 
 # a real catalogue payload, serialised as Meta sends it
 BODY = meta_bytes(catalogue.build("wa.text", BuildContext.seeded(7))).decode("ascii")
@@ -80,7 +80,7 @@ def synthetic(n: int) -> Results:
             )
         )
     run = RunInfo("reference", "2026-11-25T10:00:00Z", "2026-11-25T10:03:00Z", 180.0, {}, 1, "")
-    from reports.contract import snapshot
+    from metasim.reports.contract import snapshot
 
     return Results(run=run, scenarios=scenarios, contract=snapshot())
 

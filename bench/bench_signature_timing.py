@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gateway.security.signature import verify
+from metasim.gateway.security.signature import verify
 from tests.reliability.fuzz_rig import APP_SECRET, Rig, valid_text
 
 

@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from simulator import catalogue
-from simulator.context import BuildContext
-from simulator.signing import meta_bytes, signature_headers
+from metasim.simulator import catalogue
+from metasim.simulator.context import BuildContext
+from metasim.simulator.signing import meta_bytes, signature_headers
 
 SECRET = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 KEY = SECRET.encode()

@@ -11,16 +11,16 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from gateway.observability.logs import configure_logging, log_event
-from gateway.observability.metrics import Metrics
-from gateway.preflight import check
-from gateway.routes.health import health_routes
-from gateway.routes.metrics import metrics_routes
-from gateway.routes.webhook import GatewayApp, webhook_routes
-from gateway.runtime import Runtime
-from gateway.settings import ConfigError, Settings
-from gateway.tenants import Tenants
-from gateway.worker import InboxWorker
+from metasim.gateway.observability.logs import configure_logging, log_event
+from metasim.gateway.observability.metrics import Metrics
+from metasim.gateway.preflight import check
+from metasim.gateway.routes.health import health_routes
+from metasim.gateway.routes.metrics import metrics_routes
+from metasim.gateway.routes.webhook import GatewayApp, webhook_routes
+from metasim.gateway.runtime import Runtime
+from metasim.gateway.settings import ConfigError, Settings
+from metasim.gateway.tenants import Tenants
+from metasim.gateway.worker import InboxWorker
 
 Background = Callable[[asyncio.Event], Coroutine[Any, Any, Any]]
 STOP_GRACE_SECONDS = 10.0
@@ -37,11 +37,11 @@ def create_app(
     ``graph_transport`` lets a test route the Graph API to the in-process fake
     (``httpx.ASGITransport``); the app then leaves closing it to the caller.
     ``worker_process`` (what ``metasim-gateway serve`` asks for by default) runs the workers
-    in a supervised child process instead of this event loop (gateway.split).
+    in a supervised child process instead of this event loop (metasim.gateway.split).
     In ``prod`` the app refuses to start while preflight finds a problem (P0-04, P1-05).
     """
-    from gateway.routes.admin import admin_routes
-    from gateway.routes.outbound_api import outbound_routes
+    from metasim.gateway.routes.admin import admin_routes
+    from metasim.gateway.routes.outbound_api import outbound_routes
 
     settings = settings if settings is not None else Settings.from_env()
     if settings.env == "prod":
@@ -51,7 +51,7 @@ def create_app(
     runtime, close_http = build_runtime(settings, graph_transport)
     routes = [*admin_routes(runtime), *outbound_routes(runtime)]
     if worker_process:
-        from gateway.split.supervisor import SUPERVISOR_STOP_SECONDS, Supervisor
+        from metasim.gateway.split.supervisor import SUPERVISOR_STOP_SECONDS, Supervisor
 
         supervisor = Supervisor(runtime)
         runtime.link = supervisor
@@ -73,9 +73,9 @@ def build_runtime(
     settings: Settings, graph_transport: httpx.AsyncBaseTransport | None = None
 ) -> tuple[Runtime, Callable[[], Awaitable[None]]]:
     """Tenants, logging, store and Graph client from settings; and how to close the client."""
-    from gateway.outbound.aiohttp_transport import AiohttpTransport
-    from gateway.outbound.graph_client import GraphClient
-    from gateway.store import open_store
+    from metasim.gateway.outbound.aiohttp_transport import AiohttpTransport
+    from metasim.gateway.outbound.graph_client import GraphClient
+    from metasim.gateway.store import open_store
 
     tenants = Tenants.load(settings.clients_file)
     configure_logging(
@@ -106,9 +106,9 @@ def build_runtime(
 
 def sender_loops(runtime: Runtime) -> list[Background]:
     """The send side's loops: the outbox sender, the DLQ schedule and the retention sweep."""
-    from gateway.outbound.dlq_scheduler import DlqScheduler
-    from gateway.outbound.worker import OutboxWorker
-    from gateway.retention import RetentionSweeper
+    from metasim.gateway.outbound.dlq_scheduler import DlqScheduler
+    from metasim.gateway.outbound.worker import OutboxWorker
+    from metasim.gateway.retention import RetentionSweeper
 
     return [OutboxWorker(runtime).run, DlqScheduler(runtime).run, RetentionSweeper(runtime).run]
 

@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gateway.store.base import Store
+from metasim.gateway.store.base import Store
 
 # gateway-20260301T020000Z.sqlite / .redis.jsonl: the time in the name, not the file's mtime,
 # decides retention, so copying snapshots elsewhere (rsync, restore drills) keeps their age
@@ -15,7 +15,7 @@ STAMP = "%Y%m%dT%H%M%SZ"
 
 
 def _suffix(store: Store) -> str:
-    from gateway.store.sqlite import SqliteStore
+    from metasim.gateway.store.sqlite import SqliteStore
 
     return "sqlite" if isinstance(store, SqliteStore) else "redis.jsonl"
 

@@ -8,8 +8,8 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 
-from gateway import preflight
-from gateway.settings import ConfigError, Settings
+from metasim.gateway import preflight
+from metasim.gateway.settings import ConfigError, Settings
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # gateway.observability.metrics reads the same name
 
@@ -37,8 +37,8 @@ def _serve(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, settings: Settings, *, worker_process: bool) -> int:
     import uvicorn
 
-    from gateway.app import create_app
-    from gateway.tenants import ClientsFileError
+    from metasim.gateway.app import create_app
+    from metasim.gateway.tenants import ClientsFileError
 
     try:
         app = create_app(settings, worker_process=worker_process)
@@ -77,7 +77,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
 
     sub.add_parser("preflight", help="list every configuration problem; exit 1 if any")
     commands["preflight"] = _preflight
-    from gateway import ops_cli  # backup, restore, dlq (GW-OUT)
+    from metasim.gateway import ops_cli  # backup, restore, dlq (GW-OUT)
 
     ops_cli.register(sub, commands)
     return parser, commands

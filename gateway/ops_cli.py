@@ -10,10 +10,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from gateway import backup as snapshots
-from gateway.settings import ConfigError, Settings
-from gateway.store import open_store
-from gateway.store.base import Store
+from metasim.gateway import backup as snapshots
+from metasim.gateway.settings import ConfigError, Settings
+from metasim.gateway.store import open_store
+from metasim.gateway.store.base import Store
 
 Command = Callable[[argparse.Namespace], int]
 

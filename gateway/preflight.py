@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from gateway.settings import FAKE_GRAPH_BASE, SEND_URL_VARS, ConfigError, Settings
-from gateway.tenants import ClientsFileError, Tenants
+from metasim.gateway.settings import FAKE_GRAPH_BASE, SEND_URL_VARS, ConfigError, Settings
+from metasim.gateway.tenants import ClientsFileError, Tenants
 
 # the example clients file of the repository: its Graph token and API key are public
 EXAMPLE_CLIENTS = Path(__file__).resolve().parents[1] / "examples" / "clients.json"

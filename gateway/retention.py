@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from gateway.observability.logs import log_event, log_exception
-from gateway.runtime import Runtime
+from metasim.gateway.observability.logs import log_event, log_exception
+from metasim.gateway.runtime import Runtime
 
 NAME = "retention"
 

@@ -9,18 +9,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from gateway.envelopes import EnvelopeRing
-from gateway.observability.metrics import Metrics
-from gateway.settings import Settings
-from gateway.tenants import Tenants
+from metasim.gateway.envelopes import EnvelopeRing
+from metasim.gateway.observability.metrics import Metrics
+from metasim.gateway.settings import Settings
+from metasim.gateway.tenants import Tenants
 
 if TYPE_CHECKING:
-    from gateway.outbound.graph_client import GraphClient
-    from gateway.store.base import Store
+    from metasim.gateway.outbound.graph_client import GraphClient
+    from metasim.gateway.store.base import Store
 
 
 class WorkerLink(Protocol):
-    """The HTTP process's line to its worker process (gateway.split.supervisor)."""
+    """The HTTP process's line to its worker process (metasim.gateway.split.supervisor)."""
 
     async def call(self, op: str, **args: Any) -> Any: ...
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from gateway.store.base import Retention
+from metasim.gateway.store.base import Retention
 
 T = TypeVar("T")
 

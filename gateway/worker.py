@@ -8,14 +8,14 @@ import os
 import uuid
 from typing import Any
 
-from gateway.jsonfast import loads
-from gateway.observability.logs import log_event, log_exception
-from gateway.parsers import ParseError, Update, parse
-from gateway.pipeline.base import Job
-from gateway.pipeline.runner import process, quarantine
-from gateway.runtime import Runtime
-from gateway.store.base import InboxEvent
-from gateway.store.transient import is_transient
+from metasim.gateway.jsonfast import loads
+from metasim.gateway.observability.logs import log_event, log_exception
+from metasim.gateway.parsers import ParseError, Update, parse
+from metasim.gateway.pipeline.base import Job
+from metasim.gateway.pipeline.runner import process, quarantine
+from metasim.gateway.runtime import Runtime
+from metasim.gateway.store.base import InboxEvent
+from metasim.gateway.store.transient import is_transient
 
 NAME = "inbox-worker"
 # an event not marked done this long after its claim is claimed again (worker died)

@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from reports.backlog import BacklogError
-from reports.model import ResultsError
-from reports.render import render
+from metasim.reports.backlog import BacklogError
+from metasim.reports.model import ResultsError
+from metasim.reports.render import render
 
 DEFAULT_DIR = Path("reports/out")
 

@@ -22,11 +22,11 @@ def strip_analytics(html: str) -> tuple[str, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m reports.allure_offline PATH``: rewrite PATH in place; exit 1 if tags remain."""
+    """``python -m metasim.reports.allure_offline PATH``: rewrite PATH in place; exit 1 if tags remain."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
         print(
-            "usage: python -m reports.allure_offline path/to/allure-report/index.html",
+            "usage: python -m metasim.reports.allure_offline path/to/allure-report/index.html",
             file=sys.stderr,
         )
         return 2

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reports.model import ADVICE, FAILED, PASSED, TICKET, ScenarioResult, id_key
+from metasim.reports.model import ADVICE, FAILED, PASSED, TICKET, ScenarioResult, id_key
 
 BACKLOG_PATH = Path(__file__).resolve().parent.parent / "payloads" / "backlog.json"
 DONE, PARTIAL, FAILING, UNTESTED = "done", "partial", "failing", "untested"

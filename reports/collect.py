@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from reports import evidence
-from reports.model import (
+from metasim.reports import evidence
+from metasim.reports.model import (
     ADVICE,
     CHANNELS,
     FAILED,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from reports.model import ScenarioResult
+from metasim.reports.model import ScenarioResult
 
 
 def snapshot() -> dict[str, Any]:
     """The catalogue and the Graph error codes as they are now, stored in results.json."""
     out: dict[str, Any] = {"events": [], "graph_errors": [], "problems": []}
     try:
-        from simulator import catalogue
+        from metasim.simulator import catalogue
 
         for e in catalogue.events():
             out["events"].append(
@@ -27,7 +27,7 @@ def snapshot() -> dict[str, Any]:
     except Exception as exc:  # the report must still be written when a sample file is broken
         out["problems"].append(f"event catalogue could not be read: {exc}")
     try:
-        from simulator.graph.errors import catalogue as graph_errors
+        from metasim.simulator.graph.errors import catalogue as graph_errors
 
         for key, g in graph_errors().items():
             out["graph_errors"].append(

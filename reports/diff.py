@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reports.model import FAILED, PASSED, Results, ScenarioResult
+from metasim.reports.model import FAILED, PASSED, Results, ScenarioResult
 
 
 @dataclass

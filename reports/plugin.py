@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from reports import evidence, verdicts
-from reports.collect import PendingScenario, scenario_template
-from reports.model import FAILED, PASSED, Results, RunInfo, ScenarioResult, StepResult
-from reports.runinfo import versions
+from metasim.reports import evidence, verdicts
+from metasim.reports.collect import PendingScenario, scenario_template
+from metasim.reports.model import FAILED, PASSED, Results, RunInfo, ScenarioResult, StepResult
+from metasim.reports.runinfo import versions
 
 RESULTS = "results.json"
 PREVIOUS = "previous-results.json"
@@ -132,7 +132,7 @@ class Recorder:
 
     def results(self, exit_status: int) -> Results:
         """The Results of the session so far."""
-        from reports.contract import snapshot
+        from metasim.reports.contract import snapshot
 
         facts = evidence.run_info()
         target = (
@@ -155,7 +155,7 @@ class Recorder:
             command="pytest " + " ".join(self.config.invocation_params.args),
             extra=facts["extra"],
         )
-        from reports.render import anchor  # jinja2 only when a report is written
+        from metasim.reports.render import anchor  # jinja2 only when a report is written
 
         traffic = verdicts.traffic()
         late = verdicts.amended()
@@ -169,7 +169,7 @@ class Recorder:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if session.config.option.collectonly:
             return
-        from reports.render import render
+        from metasim.reports.render import render
 
         current = self.out_dir / RESULTS
         if current.exists():  # the previous run becomes the baseline of the diff

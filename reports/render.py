@@ -10,11 +10,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from reports import backlog as backlog_map
-from reports import codecov, contract
-from reports.diff import RunDiff, compare
-from reports.model import CHANNELS, OUTCOMES, Results, ResultsError, ScenarioResult, id_key
-from reports.model import section_key as _section_key
+from metasim.reports import backlog as backlog_map
+from metasim.reports import codecov, contract
+from metasim.reports.diff import RunDiff, compare
+from metasim.reports.model import CHANNELS, OUTCOMES, Results, ResultsError, ScenarioResult, id_key
+from metasim.reports.model import section_key as _section_key
 
 HERE = Path(__file__).resolve().parent
 INDEX = "index.html"

@@ -27,5 +27,5 @@ fi
 rm -rf "$OUTPUT"
 "$BIN" generate "$RESULTS" --config allurerc.json --output "$OUTPUT" >/dev/null
 # Allure 3 always embeds a Google Analytics tag; the report must open offline and stay private.
-.venv/bin/python -m reports.allure_offline "$OUTPUT/index.html" >/dev/null
+.venv/bin/python -m metasim.reports.allure_offline "$OUTPUT/index.html" >/dev/null
 echo "Allure report: $(pwd)/$OUTPUT/index.html"

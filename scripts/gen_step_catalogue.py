@@ -12,16 +12,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from steps import library, vocabulary  # noqa: E402  (path set just above)
+from metasim.steps import library, vocabulary  # noqa: E402  (path set just above)
 
 DOMAINS = {
-    "steps.delivery": "Delivery: build samples and deliver them",
-    "steps.signature": "Signature: modes and signing variants",
-    "steps.gateway": "Gateway: settings, handshake, endpoints, preflight, backup",
-    "steps.graph": "Fake Graph API: replies and injected failures",
-    "steps.outbox": "Outbox: retries and the dead-letter queue",
-    "steps.observability": "Observability: logs and metrics",
-    "steps.envelope": "Canonical envelope: what the gateway built (admin API)",
+    "metasim.steps.delivery": "Delivery: build samples and deliver them",
+    "metasim.steps.signature": "Signature: modes and signing variants",
+    "metasim.steps.gateway": "Gateway: settings, handshake, endpoints, preflight, backup",
+    "metasim.steps.graph": "Fake Graph API: replies and injected failures",
+    "metasim.steps.outbox": "Outbox: retries and the dead-letter queue",
+    "metasim.steps.observability": "Observability: logs and metrics",
+    "metasim.steps.envelope": "Canonical envelope: what the gateway built (admin API)",
 }
 PARAM = re.compile(r"\{(\w+)(?::\w)?\}")
 # parameter name in a phrase -> the closed vocabulary it accepts

@@ -9,4 +9,4 @@ if [[ -z "$python" ]]; then
   if [[ -x "$root/.venv/bin/python" ]]; then python="$root/.venv/bin/python"; else python="python3"; fi
 fi
 cd "$root"
-exec "$python" -m gateway.preflight "$@"
+exec "$python" -m metasim.gateway.preflight "$@"

@@ -23,7 +23,7 @@ background() {  # background NAME COMMAND...: run it, its output and status kept
 }
 
 background acceptance env METASIM_COVERAGE=0 scripts/test_coverage.sh --target reference-inprocess -q
-background mypy "$BIN"/mypy
+background mypy scripts/typecheck.sh
 
 status=0
 echo "== ruff"

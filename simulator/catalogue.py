@@ -12,8 +12,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from simulator.context import BuildContext
-from simulator.overrides import apply_overrides
+from metasim.simulator.context import BuildContext
+from metasim.simulator.overrides import apply_overrides
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "payloads" / "samples"
 CHANNELS = ("wa", "ig", "msg")
@@ -172,7 +172,7 @@ def default_dialect(event: CatalogueEvent) -> str:
 
 def refresher(channel: str) -> Callable[..., Payload]:
     """The channel builder's ``refresh(payload, ctx, *, dialect)``."""
-    module_name = f"simulator.builders.{BUILDER_MODULES[channel]}"
+    module_name = f"metasim.simulator.builders.{BUILDER_MODULES[channel]}"
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
@@ -193,7 +193,7 @@ def build(
 ) -> Payload:
     """A fresh payload for event ``name``: sample copied, ids/sender/time/tenant refreshed, overrides applied.
 
-    ``overrides`` is ``{path: value}`` or ``["path=value", ...]`` (see simulator.overrides).
+    ``overrides`` is ``{path: value}`` or ``["path=value", ...]`` (see metasim.simulator.overrides).
     ``progress(done, total)`` is called while large batches are generated.
     ``dialect=None`` means the event's default (:func:`default_dialect`).
     """
@@ -202,7 +202,7 @@ def build(
     check_dialect(event, dialect)
     ctx = ctx if ctx is not None else BuildContext()
     if event.batch is not None:
-        from simulator.builders.batch import from_spec  # batch imports this module
+        from metasim.simulator.builders.batch import from_spec  # batch imports this module
 
         payload = from_spec(event.batch, ctx, dialect=dialect, progress=progress)
     else:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from simulator.signing import (
+from metasim.simulator.signing import (
     LEGACY_SIGNATURE_HEADER,
     SIGNATURE_HEADER,
     meta_bytes,

@@ -7,13 +7,13 @@ import json
 
 from pytest_bdd import given, parsers, then, when
 
-from reports import evidence
-from simulator import catalogue
-from simulator.overrides import apply_overrides
-from simulator.signing_defects import signed
-from steps.samples import TEXT_PATH, TIMESTAMP_PATH
-from steps.vocabulary import CHANNEL, DIALECT, REDELIVERY, TENANT
-from steps.world import World
+from metasim.reports import evidence
+from metasim.simulator import catalogue
+from metasim.simulator.overrides import apply_overrides
+from metasim.simulator.signing_defects import signed
+from metasim.steps.samples import TEXT_PATH, TIMESTAMP_PATH
+from metasim.steps.vocabulary import CHANNEL, DIALECT, REDELIVERY, TENANT
+from metasim.steps.world import World
 
 
 def _build(world: World, event: str, overrides: dict[str, object] | None = None) -> None:

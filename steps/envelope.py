@@ -8,9 +8,9 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then
 
-from steps.poll import eventually
-from steps.samples import first
-from steps.world import World
+from metasim.steps.poll import eventually
+from metasim.steps.samples import first
+from metasim.steps.world import World
 
 
 def _envelope(world: World) -> dict[str, Any]:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from pytest_bdd import given, parsers, then, when
 
-from steps.targets.config import expand
-from steps.targets.settings import Setting
-from steps.vocabulary import CHANNEL, ENDPOINT, HANDSHAKE, SETTING
-from steps.world import World
+from metasim.steps.targets.config import expand
+from metasim.steps.targets.settings import Setting
+from metasim.steps.vocabulary import CHANNEL, ENDPOINT, HANDSHAKE, SETTING
+from metasim.steps.world import World
 
 
 @given(parsers.parse('the gateway runs with the "{name}" setting'))

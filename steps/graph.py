@@ -7,21 +7,21 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then
 
-from reports import evidence
-from simulator.graph.errors import entry
-from simulator.graph.recorder import RecordedCall
-from steps.poll import stays
-from steps.samples import first, inbound
-from steps.targets.fake_graph import FAULT_CODES, RETRYABLE
-from steps.vocabulary import GRAPH_FAULT, TENANT
-from steps.waiting import (
+from metasim.reports import evidence
+from metasim.simulator.graph.errors import entry
+from metasim.simulator.graph.recorder import RecordedCall
+from metasim.steps.poll import stays
+from metasim.steps.samples import first, inbound
+from metasim.steps.targets.fake_graph import FAULT_CODES, RETRYABLE
+from metasim.steps.vocabulary import GRAPH_FAULT, TENANT
+from metasim.steps.waiting import (
     REPLY_TIMEOUT,
     describe_calls,
     nothing_seen,
     wait_for_calls,
     wait_for_sends,
 )
-from steps.world import World
+from metasim.steps.world import World
 
 # The Retry-After the suite's rate-limit faults ask for. Three seconds is a wait no common fixed
 # back-off lands on by chance (1 s is n8n's "Retry On Fail" default, 2 s the next usual one, and

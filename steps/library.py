@@ -11,13 +11,13 @@ from pytest_bdd.feature import get_features
 from pytest_bdd.steps import step_function_context_registry
 
 STEP_MODULES = (
-    "steps.delivery",
-    "steps.signature",
-    "steps.gateway",
-    "steps.graph",
-    "steps.outbox",
-    "steps.observability",
-    "steps.envelope",
+    "metasim.steps.delivery",
+    "metasim.steps.signature",
+    "metasim.steps.gateway",
+    "metasim.steps.graph",
+    "metasim.steps.outbox",
+    "metasim.steps.observability",
+    "metasim.steps.envelope",
 )
 FEATURES = Path(__file__).resolve().parents[1] / "features"
 
@@ -57,7 +57,7 @@ def definitions() -> list[StepDef]:
     found: list[StepDef] = []
     for context in list(step_function_context_registry.values()):
         func = context.step_func
-        if not func.__module__.startswith("steps."):
+        if not func.__module__.startswith("metasim.steps."):
             continue
         params = inspect.signature(func).parameters
         found.append(

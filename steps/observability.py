@@ -7,11 +7,11 @@ from typing import Any
 from prometheus_client.parser import text_string_to_metric_families
 from pytest_bdd import given, parsers, then
 
-from reports import evidence
-from steps.poll import eventually
-from steps.samples import first
-from steps.vocabulary import STAGE
-from steps.world import World
+from metasim.reports import evidence
+from metasim.steps.poll import eventually
+from metasim.steps.samples import first
+from metasim.steps.vocabulary import STAGE
+from metasim.steps.world import World
 
 LOG_TIMEOUT = 5.0
 

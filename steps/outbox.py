@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then, when
 
-from reports import evidence
-from steps.poll import eventually, stays
-from steps.waiting import describe_calls, nothing_seen, wait_for_accepted, wait_for_sends
-from steps.world import World
+from metasim.reports import evidence
+from metasim.steps.poll import eventually, stays
+from metasim.steps.waiting import describe_calls, nothing_seen, wait_for_accepted, wait_for_sends
+from metasim.steps.world import World
 
 DLQ_TIMEOUT = 10.0
 
@@ -72,7 +72,7 @@ def dead_lettered(world: World) -> None:
             f"this scenario's users: {describe_calls(world.sends())}"
         )
         return
-    from steps.observability import read_metrics
+    from metasim.steps.observability import read_metrics
 
     depth = eventually(
         lambda: read_metrics(world).get("dlq_depth{}", 0.0), lambda v: v >= 1, timeout=DLQ_TIMEOUT

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from steps.library import STEP_MODULES
+from metasim.steps.library import STEP_MODULES
 
 if TYPE_CHECKING:
-    from steps.targets import Target, TargetConfig
-    from steps.world import World
+    from metasim.steps.targets import Target, TargetConfig
+    from metasim.steps.world import World
 
 FEATURES = Path(__file__).resolve().parents[1] / "features"
 TAG = re.compile(r"@([^\s@#]+)")
@@ -32,7 +32,9 @@ NOT_APPLICABLE = "not applicable: "
 # The step library: one module per domain, loaded for every test session (pytest-bdd finds
 # step definitions as fixtures of these plugins).
 # steps.library.STEP_MODULES is the one list, so its phrase inventory covers what is loaded here.
-pytest_plugins = list(STEP_MODULES)
+# The report writer (reports.plugin) comes with the suite, not as an entry point: an installed
+# metasim must not load itself into every pytest run of the environment.
+pytest_plugins = [*STEP_MODULES, "metasim.reports.plugin"]
 
 
 def feature_tags(folder: Path = FEATURES) -> dict[str, str]:
@@ -85,7 +87,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _target_config(config: pytest.Config) -> TargetConfig:
-    from steps.targets import TargetFileError, resolve
+    from metasim.steps.targets import TargetFileError, resolve
 
     cached = getattr(config, "_metasim_target_config", None)
     if cached is None:
@@ -100,7 +102,7 @@ def _target_config(config: pytest.Config) -> TargetConfig:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # A scenario tagged @needs-<capability> the target lacks is not applicable: skipped with a
     # reason reports recognise, plus a marker and a user property (never passed, never failed).
-    from reports.collect import scenario_template
+    from metasim.reports.collect import scenario_template
 
     scenario_items = [i for i in items if scenario_template(i) is not None]
     if not scenario_items:
@@ -170,7 +172,7 @@ CONFIGURING = ("the gateway runs with", "the gateway is started with", "the gate
 
 def settings_key(item: pytest.Item) -> str:
     """What a scenario sets the gateway to ("" for the baseline): its configuring steps' text."""
-    from reports.collect import scenario_template
+    from metasim.reports.collect import scenario_template
 
     template = scenario_template(item)
     if template is None:
@@ -199,8 +201,8 @@ def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, sce
 @pytest.fixture(scope="session")
 def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     """The gateway under test, started once per session and stopped at the end."""
-    from steps.loop import LoopThread
-    from steps.targets import build
+    from metasim.steps.loop import LoopThread
+    from metasim.steps.targets import build
 
     loop = LoopThread()
     tgt = build(_target_config(request.config), loop)
@@ -216,8 +218,8 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
 
 def _audit(config: pytest.Config, tgt: Target) -> None:
     """The bounded drain, then the late-traffic audit: checks broken after they passed fail."""
-    from reports import verdicts
-    from steps.traffic import describe_sighting
+    from metasim.reports import verdicts
+    from metasim.steps.traffic import describe_sighting
 
     ledger = tgt.graph.ledger
     drain = config.getoption("--metasim-drain")
@@ -279,9 +281,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 @pytest.fixture
 def world(request: pytest.FixtureRequest, target: Target) -> World:
     """Fresh per-scenario state; the gateway back on its baseline settings, marks taken."""
-    from reports import evidence
-    from simulator.context import BuildContext
-    from steps.world import World
+    from metasim.reports import evidence
+    from metasim.simulator.context import BuildContext
+    from metasim.steps.world import World
 
     if not getattr(request.node, "metasim_configures", False):
         target.configure({})
@@ -313,7 +315,7 @@ def _end(world: World) -> None:
 
 def _traffic_evidence(world: World) -> list[str]:
     """The scenario's Graph sends and the status webhooks about them, with the answers."""
-    from reports import evidence
+    from metasim.reports import evidence
 
     ledger = world.target.graph.ledger
     evidence.record_graph_calls(c.to_dict() for c in ledger.sends(world.owned))

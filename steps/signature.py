@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
-from steps.vocabulary import SIGNATURE, SIGNATURE_MODE
-from steps.world import World
+from metasim.steps.vocabulary import SIGNATURE, SIGNATURE_MODE
+from metasim.steps.world import World
 
 # Refusals a correct verifier may answer; 422 (pywa under FastAPI) or 200 are bugs.
 REJECTIONS = (401, 403)

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.graph.errors import entry
-from simulator.graph.recorder import RecordedCall
+from metasim.simulator.graph.errors import entry
+from metasim.simulator.graph.recorder import RecordedCall
 
 SELF_SENDS_CUT = 3  # sends to the business itself after which its webhooks stop
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")

@@ -122,7 +122,7 @@ TENANT = Vocabulary(
 
 
 def _settings() -> Vocabulary:
-    from steps.targets.settings import SETTINGS
+    from metasim.steps.targets.settings import SETTINGS
 
     return Vocabulary("setting", {name: name for name in SETTINGS}, "see docs/writing-scenarios.md")
 

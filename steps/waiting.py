@@ -6,8 +6,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from simulator.graph.recorder import RecordedCall
-from steps.world import World
+from metasim.simulator.graph.recorder import RecordedCall
+from metasim.steps.world import World
 
 T = TypeVar("T")
 REPLY_TIMEOUT = 5.0

@@ -6,12 +6,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.context import BuildContext, Tenant
-from simulator.delivery import DeliveryRecord, HandshakeResult
-from steps.samples import business_senders, inbound, users
-from steps.targets.base import Target
-from steps.targets.config import TenantIds
-from steps.traffic import ScenarioTraffic
+from metasim.simulator.context import BuildContext, Tenant
+from metasim.simulator.delivery import DeliveryRecord, HandshakeResult
+from metasim.steps.samples import business_senders, inbound, users
+from metasim.steps.targets.base import Target
+from metasim.steps.targets.config import TenantIds
+from metasim.steps.traffic import ScenarioTraffic
 
 
 @dataclass
@@ -99,7 +99,7 @@ class World:
     def tenant_ids(self, name: str) -> TenantIds:
         """The target's ids for tenant ``name``; not applicable if the target declares none."""
         if name not in self.target.config.tenants:
-            from reports import evidence
+            from metasim.reports import evidence
 
             evidence.not_applicable(f"{self.target.name} declares no {name!r} tenant")
         return self.target.config.tenant(name)

@@ -169,7 +169,8 @@ class LibraryHandler(logging.Handler):
 
 
 # loggers that install handlers of their own (uvicorn's dictConfig): emptied so every line
-# reaches the root logger's JSON handler once
+# reaches the root logger's JSON handler once; their own level (uvicorn's Config(log_level=...)
+# sets one) and a disabled flag (dictConfig) are reset, so the gateway's LOG_LEVEL decides
 LIBRARY_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "aiohttp", "redis")
 _BRIDGE = LibraryHandler()
 
@@ -185,6 +186,8 @@ def route_library_logs(level: str) -> None:
         for handler in list(lib.handlers):
             lib.removeHandler(handler)
         lib.propagate = True
+        lib.setLevel(logging.NOTSET)
+        lib.disabled = False
 
 
 def configure_logging(

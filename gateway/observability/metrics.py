@@ -16,7 +16,7 @@ from prometheus_client import (
 )
 
 if TYPE_CHECKING:
-    from gateway.store.base import Store
+    from metasim.gateway.store.base import Store
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # ACK must stay well under 50 ms, so the low buckets are fine-grained.

@@ -7,8 +7,8 @@ import contextlib
 
 from croniter import croniter
 
-from gateway.observability.logs import log_event, log_exception
-from gateway.runtime import Runtime
+from metasim.gateway.observability.logs import log_event, log_exception
+from metasim.gateway.runtime import Runtime
 
 NAME = "dlq-scheduler"
 

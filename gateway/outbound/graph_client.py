@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from gateway.outbound.backoff import parse_retry_after
+from metasim.gateway.outbound.backoff import parse_retry_after
 
 CONNECT = "connect"
 AMBIGUOUS = "ambiguous"

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gateway.tenants import Client
+    from metasim.gateway.tenants import Client
 
 # docs/meta-contract.md §k: a business-scoped user id is addressed with "recipient", a phone with "to"
 BSUID = re.compile(r"^[A-Z]{2}\.(ENT\.)?[0-9]{5,40}$")

@@ -10,7 +10,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from gateway.outbound.requests import MessageError
+from metasim.gateway.outbound.requests import MessageError
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "payloads" / "schemas" / "graph"
 SCHEMA_FOR = {"wa": "wa-send.json", "ig": "msgr-send.json", "msg": "msgr-send.json"}

@@ -7,13 +7,13 @@ import contextlib
 import random
 from dataclasses import replace
 
-from gateway.observability.logs import log_event, log_exception
-from gateway.outbound.backoff import delay
-from gateway.outbound.errors import Verdict, classify, graph_error, transport
-from gateway.outbound.graph_client import GraphAnswer
-from gateway.runtime import Runtime
-from gateway.store.base import OutboxItem
-from gateway.tenants import Client
+from metasim.gateway.observability.logs import log_event, log_exception
+from metasim.gateway.outbound.backoff import delay
+from metasim.gateway.outbound.errors import Verdict, classify, graph_error, transport
+from metasim.gateway.outbound.graph_client import GraphAnswer
+from metasim.gateway.runtime import Runtime
+from metasim.gateway.store.base import OutboxItem
+from metasim.gateway.tenants import Client
 
 NAME = "outbox-worker"
 BATCH = 16

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.parsers import instagram, messenger, whatsapp
-from gateway.parsers.base import Meta, ParseError, Update
+from metasim.gateway.parsers import instagram, messenger, whatsapp
+from metasim.gateway.parsers.base import Meta, ParseError, Update
 
 OBJECTS = {"whatsapp_business_account": "wa", "instagram": "ig", "page": "msg"}
 CHANNEL_OBJECT = {channel: obj for obj, channel in OBJECTS.items()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.parsers.timestamps import TimestampError, now_iso, to_iso
+from metasim.gateway.parsers.timestamps import TimestampError, now_iso, to_iso
 
 
 class ParseError(ValueError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.parsers.base import Meta, Update, as_dict, as_list, envelope, id_of
+from metasim.gateway.parsers.base import Meta, Update, as_dict, as_list, envelope, id_of
 
 # attachment type as Meta sends it -> canonical envelope type (envelope.schema.json "type")
 ATTACHMENT_TYPES = {

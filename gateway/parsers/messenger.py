@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.parsers import messaging
-from gateway.parsers.base import Meta, Update, as_dict, as_list
+from metasim.gateway.parsers import messaging
+from metasim.gateway.parsers.base import Meta, Update, as_dict, as_list
 
 
 def parse(payload: dict[str, Any], meta: Meta) -> list[Update]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.parsers.base import Meta, Update, as_dict, as_list, envelope
+from metasim.gateway.parsers.base import Meta, Update, as_dict, as_list, envelope
 
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
 KNOWN_TYPES = frozenset(

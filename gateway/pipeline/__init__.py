@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from gateway.pipeline import (
+from metasim.gateway.pipeline import (
     ack,
     apply_auth,
     contract,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from gateway.pipeline.base import Ingress, Reject
-from gateway.store.base import InboxEvent
-from gateway.store.transient import is_transient
+from metasim.gateway.pipeline.base import Ingress, Reject
+from metasim.gateway.store.base import InboxEvent
+from metasim.gateway.store.transient import is_transient
 
 NAME = "ack"
 

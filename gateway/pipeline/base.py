@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gateway.parsers.base import Update
+from metasim.gateway.parsers.base import Update
 
 if TYPE_CHECKING:
-    from gateway.runtime import Runtime
-    from gateway.store.base import InboxEvent
-    from gateway.tenants import Client
+    from metasim.gateway.runtime import Runtime
+    from metasim.gateway.store.base import InboxEvent
+    from metasim.gateway.tenants import Client
 
 
 class Reject(Exception):

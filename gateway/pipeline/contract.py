@@ -10,8 +10,8 @@ from typing import Any
 import jsonschema_rs
 from jsonschema import Draft202012Validator
 
-from gateway.envelopes import Produced
-from gateway.pipeline.base import Job, Stop
+from metasim.gateway.envelopes import Produced
+from metasim.gateway.pipeline.base import Job, Stop
 
 NAME = "contract"
 SCHEMA = Path(__file__).resolve().parents[2] / "payloads" / "schemas" / "envelope.schema.json"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway import seal as sealing
-from gateway.observability.logs import log_event
-from gateway.pipeline.base import Job
+from metasim.gateway import seal as sealing
+from metasim.gateway.observability.logs import log_event
+from metasim.gateway.pipeline.base import Job
 
 NAME = "core"
 

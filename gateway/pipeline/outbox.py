@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.pipeline.base import Job, Stop
-from gateway.store.base import OutboxItem
+from metasim.gateway.pipeline.base import Job, Stop
+from metasim.gateway.store.base import OutboxItem
 
 NAME = "outbox"
 
@@ -15,7 +15,7 @@ async def run(job: Job) -> dict[str, Any]:
     assert job.client is not None and job.send_url_base is not None and job.reply is not None
     assert job.msg_id is not None
     # imported here so the webhook (ACK) path never loads the send side
-    from gateway.outbound.requests import graph_request
+    from metasim.gateway.outbound.requests import graph_request
 
     url, body = graph_request(
         job.channel,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.jsonfast import loads
-from gateway.parsers import CHANNEL_OBJECT, OBJECTS
-from gateway.pipeline.base import Ingress, Reject
+from metasim.gateway.jsonfast import loads
+from metasim.gateway.parsers import CHANNEL_OBJECT, OBJECTS
+from metasim.gateway.pipeline.base import Ingress, Reject
 
 NAME = "parse"
 

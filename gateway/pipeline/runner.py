@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
-from gateway import seal as sealing
-from gateway.observability.logs import exception_fields, log_enabled, log_event
-from gateway.pipeline import INGRESS, PROCESS
-from gateway.pipeline.base import Ingress, Job, Reject, Stop
-from gateway.store.base import Quarantined
-from gateway.store.transient import is_transient
+from metasim.gateway import seal as sealing
+from metasim.gateway.observability.logs import exception_fields, log_enabled, log_event
+from metasim.gateway.pipeline import INGRESS, PROCESS
+from metasim.gateway.pipeline.base import Ingress, Job, Reject, Stop
+from metasim.gateway.store.base import Quarantined
+from metasim.gateway.store.transient import is_transient
 
 
 async def ingress(ctx: Ingress, stages: Sequence[ModuleType] = INGRESS) -> Reject | None:

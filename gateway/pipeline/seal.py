@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway import seal as sealing
-from gateway.pipeline.base import Job
+from metasim.gateway import seal as sealing
+from metasim.gateway.pipeline.base import Job
 
 NAME = "seal"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.pipeline.base import Ingress, Reject
-from gateway.security.signature import SignatureResult, header_value, verify
+from metasim.gateway.pipeline.base import Ingress, Reject
+from metasim.gateway.security.signature import SignatureResult, header_value, verify
 
 NAME = "signature"
 # signed with META_APP_SECRET_PREVIOUS: accepted, counted apart so operators see when the old

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.pipeline.base import Job, Stop
+from metasim.gateway.pipeline.base import Job, Stop
 
 NAME = "token_ok"
 

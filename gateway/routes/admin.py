@@ -11,10 +11,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.observability.logs import log_event, log_exception
-from gateway.routes.bodies import read_limited
-from gateway.runtime import Runtime, WorkerUnavailable
-from gateway.store.base import DeadLetter, InboxEvent, Quarantined
+from metasim.gateway.observability.logs import log_event, log_exception
+from metasim.gateway.routes.bodies import read_limited
+from metasim.gateway.runtime import Runtime, WorkerUnavailable
+from metasim.gateway.store.base import DeadLetter, InboxEvent, Quarantined
 
 Handler = Callable[[Request], Awaitable[Response]]
 MAX_LIST = 1000

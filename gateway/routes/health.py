@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from gateway.runtime import Runtime
-from gateway.worker import NAME as INBOX_WORKER
+from metasim.gateway.runtime import Runtime
+from metasim.gateway.worker import NAME as INBOX_WORKER
 
 PING_TIMEOUT = 2.0
 

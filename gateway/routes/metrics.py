@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gateway.observability.logs import log_exception
-from gateway.runtime import Runtime
+from metasim.gateway.observability.logs import log_exception
+from metasim.gateway.runtime import Runtime
 
 
 def metrics_routes(runtime: Runtime) -> list[Route]:

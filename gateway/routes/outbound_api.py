@@ -11,13 +11,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.observability.logs import log_event
-from gateway.outbound.requests import MessageError, graph_request
-from gateway.outbound.validate import check_body
-from gateway.routes.bodies import read_limited
-from gateway.runtime import Runtime
-from gateway.store.base import OutboxItem
-from gateway.tenants import CHANNELS, Client
+from metasim.gateway.observability.logs import log_event
+from metasim.gateway.outbound.requests import MessageError, graph_request
+from metasim.gateway.outbound.validate import check_body
+from metasim.gateway.routes.bodies import read_limited
+from metasim.gateway.runtime import Runtime
+from metasim.gateway.store.base import OutboxItem
+from metasim.gateway.tenants import CHANNELS, Client
 
 IDEMPOTENCY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 MAX_BODY = 256 * 1024

@@ -14,11 +14,11 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Receive, Scope, Send
 
-from gateway.observability.logs import log_event, log_exception
-from gateway.pipeline.base import Ingress, Reject
-from gateway.pipeline.runner import ingress
-from gateway.runtime import Runtime
-from gateway.security.signature import token_matches
+from metasim.gateway.observability.logs import log_event, log_exception
+from metasim.gateway.pipeline.base import Ingress, Reject
+from metasim.gateway.pipeline.runner import ingress
+from metasim.gateway.runtime import Runtime
+from metasim.gateway.security.signature import token_matches
 
 PATHS = {"/webhook/wa": "wa", "/webhook/ig": "ig", "/webhook/msg": "msg", "/webhook": None}
 Endpoint = Callable[[Request], Awaitable[Response]]

@@ -1,6 +1,6 @@
 """The worker process: inbox worker, sender and DLQ schedule, driven by its HTTP parent.
 
-Run by gateway.split.supervisor as ``python -m gateway.split.child FD PARENT_PID`` (FD: its end
+Run by metasim.gateway.split.supervisor as ``python -m metasim.gateway.split.child FD PARENT_PID`` (FD: its end
 of the socket pair). Same env, same store, same settings as the parent; it dies with the parent
 (PR_SET_PDEATHSIG), so a SIGKILLed gateway leaves no worker behind to race its successor.
 """
@@ -15,11 +15,11 @@ import signal
 import socket
 import sys
 
-from gateway.app import build_runtime, start_loops, stop_loops, worker_loops
-from gateway.observability.logs import log_event
-from gateway.runtime import Runtime
-from gateway.settings import Settings
-from gateway.split.channel import Channel
+from metasim.gateway.app import build_runtime, start_loops, stop_loops, worker_loops
+from metasim.gateway.observability.logs import log_event
+from metasim.gateway.runtime import Runtime
+from metasim.gateway.settings import Settings
+from metasim.gateway.split.channel import Channel
 
 BEAT_SECONDS = 0.5
 PR_SET_PDEATHSIG = 1
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2 or not all(a.isdigit() for a in args):
         sys.stderr.write(
-            "usage: python -m gateway.split.child FD PARENT_PID (started by metasim-gateway)\n"
+            "usage: python -m metasim.gateway.split.child FD PARENT_PID (started by metasim-gateway)\n"
         )
         return 2
     fd, parent = int(args[0]), int(args[1])

@@ -11,11 +11,11 @@ import sys
 import time
 from typing import Any
 
-from gateway.app import STOP_GRACE_SECONDS
-from gateway.observability.logs import log_event, log_exception
-from gateway.runtime import Runtime, WorkerUnavailable
-from gateway.split.channel import Channel
-from gateway.worker import NAME as INBOX_WORKER
+from metasim.gateway.app import STOP_GRACE_SECONDS
+from metasim.gateway.observability.logs import log_event, log_exception
+from metasim.gateway.runtime import Runtime, WorkerUnavailable
+from metasim.gateway.split.channel import Channel
+from metasim.gateway.worker import NAME as INBOX_WORKER
 
 CALL_TIMEOUT_SECONDS = 5.0
 RESTART_DELAY_SECONDS = 1.0
@@ -28,7 +28,7 @@ HUNG_SECONDS = 30.0  # no heartbeat (every 0.5 s) for this long: the child's loo
 
 
 class Supervisor:
-    """Runs ``python -m gateway.split.child`` linked by a socket pair, for as long as the app.
+    """Runs ``python -m metasim.gateway.split.child`` linked by a socket pair, for as long as the app.
 
     What the HTTP process does that the workers must hear of is forwarded as it happens: an
     inbox write (an ACKed webhook, a quarantine replay) and an outbox write (the outbound API,
@@ -40,7 +40,7 @@ class Supervisor:
 
     def __init__(self, runtime: Runtime, argv: list[str] | None = None) -> None:
         self.runtime = runtime
-        self.argv = argv or [sys.executable, "-m", "gateway.split.child"]
+        self.argv = argv or [sys.executable, "-m", "metasim.gateway.split.child"]
         self.channel: Channel | None = None
         self.pid: int | None = None
         self._pending: dict[int, asyncio.Future[Any]] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from gateway.store.base import Retention, Store
+from metasim.gateway.store.base import Retention, Store
 
 
 class StoreURLError(ValueError):
@@ -21,14 +21,14 @@ def open_store(
     sent replies and quarantined events are kept (``Retention()`` defaults)."""
     retention = retention or Retention()
     if url.startswith("sqlite:///"):
-        from gateway.store.sqlite import SqliteStore
+        from metasim.gateway.store.sqlite import SqliteStore
 
         path = url.removeprefix("sqlite:///")
         if not path:
             raise StoreURLError(f"{url!r} names no file: use sqlite:///var/gateway.db")
         return SqliteStore(path, clock=clock, retention=retention)
     if url.startswith(("redis://", "rediss://")):
-        from gateway.store.redis import RedisStore
+        from metasim.gateway.store.redis import RedisStore
 
         return RedisStore.from_url(url, clock=clock, retention=retention)
     raise StoreURLError(

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from gateway.store.base import OutboxItem
+from metasim.gateway.store.base import OutboxItem
 
 
 class SnapshotError(ValueError):

@@ -17,9 +17,9 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.typing import EncodableT, FieldT
 
-from gateway.store import redis_lua as lua
-from gateway.store.base import DeadLetter, InboxEvent, OutboxItem, Quarantined, Retention
-from gateway.store.records import (
+from metasim.gateway.store import redis_lua as lua
+from metasim.gateway.store.base import DeadLetter, InboxEvent, OutboxItem, Quarantined, Retention
+from metasim.gateway.store.records import (
     INFLIGHT_AT_CRASH,
     SnapshotError,
     item_from_row,

@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from gateway.store.base import DeadLetter, InboxEvent, OutboxItem, Quarantined, Retention
-from gateway.store.group_commit import GroupCommit
-from gateway.store.records import INFLIGHT_AT_CRASH, SnapshotError, item_from_row
+from metasim.gateway.store.base import DeadLetter, InboxEvent, OutboxItem, Quarantined, Retention
+from metasim.gateway.store.group_commit import GroupCommit
+from metasim.gateway.store.records import INFLIGHT_AT_CRASH, SnapshotError, item_from_row
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS inbox (

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.context import BuildContext
+from metasim.simulator.context import BuildContext
 
 Payload = dict[str, Any]
 Event = dict[str, Any]

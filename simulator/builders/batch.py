@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping, Sequence
 from itertools import cycle
 from typing import Any
 
-from simulator import catalogue
-from simulator.context import BuildContext
+from metasim.simulator import catalogue
+from metasim.simulator.context import BuildContext
 
 # "Batch: up to 1000 updates" / "max 1000 updates" per POST (docs/meta-contract.md §f, Graph webhooks).
 MAX_UPDATES = 1000

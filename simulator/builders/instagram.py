@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from simulator.builders import _messaging
-from simulator.context import BuildContext
+from metasim.simulator.builders import _messaging
+from metasim.simulator.context import BuildContext
 
 Payload = dict[str, Any]
 OBJECT = "instagram"

@@ -15,7 +15,7 @@ from typing import Any
 
 from faker import Faker
 
-from simulator.context import BuildContext
+from metasim.simulator.context import BuildContext
 
 # https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages
 Payload = dict[str, Any]

@@ -6,11 +6,11 @@ import argparse
 import sys
 from typing import Any
 
-from simulator import catalogue
-from simulator.builders.batch import MAX_UPDATES, BatchError, wrap
-from simulator.context import BuildContext
-from simulator.overrides import OverrideError, apply_overrides
-from simulator.signing_defects import DEFECTS, DefectNotApplicable
+from metasim.simulator import catalogue
+from metasim.simulator.builders.batch import MAX_UPDATES, BatchError, wrap
+from metasim.simulator.context import BuildContext
+from metasim.simulator.overrides import OverrideError, apply_overrides
+from metasim.simulator.signing_defects import DEFECTS, DefectNotApplicable
 
 PROGRESS_FROM = 100  # show progress on stderr for batches of at least this many updates
 

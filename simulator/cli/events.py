@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from simulator import catalogue
+from metasim.simulator import catalogue
 
 
 def register(sub: Any) -> None:

@@ -6,13 +6,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from simulator.cli.common import CliError
-from simulator.context import Tenant
-from simulator.graph import CallbackSettings, GraphConfig, create_graph_app
-from simulator.graph.config import DEFAULT_TOKEN, default_grants
-from simulator.graph.limits import LIMITS
-from simulator.graph.server import serve
-from simulator.graph.tokens import TokenGrant, load_grants, parse_grant
+from metasim.simulator.cli.common import CliError
+from metasim.simulator.context import Tenant
+from metasim.simulator.graph import CallbackSettings, GraphConfig, create_graph_app
+from metasim.simulator.graph.config import DEFAULT_TOKEN, default_grants
+from metasim.simulator.graph.limits import LIMITS
+from metasim.simulator.graph.server import serve
+from metasim.simulator.graph.tokens import TokenGrant, load_grants, parse_grant
 
 
 def register(sub: Any) -> None:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from simulator.load.profiles import ALIASES, PROFILES, get_profile
+from metasim.simulator.load.profiles import ALIASES, PROFILES, get_profile
 
 
 def register(sub: Any) -> None:
@@ -60,12 +60,14 @@ def run(args: argparse.Namespace) -> int:
         status_callbacks=args.statuses,
         fault_rates={} if args.no_faults else None,
     )
-    from simulator.load.runner import run as run_load
-    from simulator.load.runner import run_baseline
+    from metasim.simulator.load.runner import run as run_load
+    from metasim.simulator.load.runner import run_baseline
 
     verdict = run_load(profile, args.json, store_url=args.store)
     if args.baseline:
-        print("== baseline: the same profile against a bare HMAC endpoint (simulator.load.bare)")
+        print(
+            "== baseline: the same profile against a bare HMAC endpoint (metasim.simulator.load.bare)"
+        )
         floor = run_baseline(profile, args.json.with_name(args.json.stem + "-baseline.json"))
         return verdict or floor
     return verdict

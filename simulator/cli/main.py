@@ -7,18 +7,18 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from simulator.cli.common import EXPECTED_ERRORS, error
+from metasim.simulator.cli.common import EXPECTED_ERRORS, error
 
 # One module per command; each defines ``register(subparsers)``. Add a command with one line
 # here (e.g. "simulator.cli.graph" for `metasim graph serve`, "simulator.cli.load").
 COMMANDS: list[str] = [
-    "simulator.cli.events",
-    "simulator.cli.payload",
-    "simulator.cli.trigger",
-    "simulator.cli.verify",
-    "simulator.cli.graph",
-    "simulator.cli.load",
-    "simulator.cli.test",
+    "metasim.simulator.cli.events",
+    "metasim.simulator.cli.payload",
+    "metasim.simulator.cli.trigger",
+    "metasim.simulator.cli.verify",
+    "metasim.simulator.cli.graph",
+    "metasim.simulator.cli.load",
+    "metasim.simulator.cli.test",
 ]
 
 

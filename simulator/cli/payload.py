@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from simulator.cli.common import add_build_options, build_payload
-from simulator.signing_defects import SignedRequest, defective, signed
+from metasim.simulator.cli.common import add_build_options, build_payload
+from metasim.simulator.signing_defects import SignedRequest, defective, signed
 
 
 def register(sub: Any) -> None:

@@ -6,9 +6,9 @@ import argparse
 import asyncio
 from typing import Any
 
-from simulator.cli.common import CliError, add_build_options, build_payload, check_url
-from simulator.delivery import Deliverer, DeliveryRecord, RetryPolicy
-from simulator.delivery.schedule import DEFAULT_COMPRESSION
+from metasim.simulator.cli.common import CliError, add_build_options, build_payload, check_url
+from metasim.simulator.delivery import Deliverer, DeliveryRecord, RetryPolicy
+from metasim.simulator.delivery.schedule import DEFAULT_COMPRESSION
 
 
 def register(sub: Any) -> None:

@@ -6,8 +6,8 @@ import argparse
 import asyncio
 from typing import Any
 
-from simulator.cli.common import CliError, check_url
-from simulator.delivery import Deliverer, HandshakeResult
+from metasim.simulator.cli.common import CliError, check_url
+from metasim.simulator.delivery import Deliverer, HandshakeResult
 
 
 def register(sub: Any) -> None:

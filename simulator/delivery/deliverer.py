@@ -11,10 +11,15 @@ from typing import Any
 
 import httpx
 
-from simulator.delivery.handshake import HANDSHAKE_VARIANTS, handshake_request, judge
-from simulator.delivery.records import EXCERPT_CHARS, Attempt, DeliveryRecord, HandshakeResult
-from simulator.delivery.schedule import DEFAULT_TIMEOUTS, RetryPolicy, channel_of
-from simulator.signing_defects import SignedRequest, defective, signed
+from metasim.simulator.delivery.handshake import HANDSHAKE_VARIANTS, handshake_request, judge
+from metasim.simulator.delivery.records import (
+    EXCERPT_CHARS,
+    Attempt,
+    DeliveryRecord,
+    HandshakeResult,
+)
+from metasim.simulator.delivery.schedule import DEFAULT_TIMEOUTS, RetryPolicy, channel_of
+from metasim.simulator.signing_defects import SignedRequest, defective, signed
 
 ASGIApp = Callable[..., Awaitable[None]]
 Sleep = Callable[[float], Awaitable[None]]
@@ -167,7 +172,7 @@ class Deliverer:
     ) -> DeliveryRecord:
         """Sign ``payload`` (a dict, or bytes sent as given) as Meta does and POST it to ``path``.
 
-        ``defect`` names a :data:`simulator.signing_defects.DEFECTS` variant to send instead of
+        ``defect`` names a :data:`metasim.simulator.signing_defects.DEFECTS` variant to send instead of
         the valid signature; ``legacy_sha1`` adds ``X-Hub-Signature: sha1=...``.
         """
         if isinstance(payload, bytes | bytearray):

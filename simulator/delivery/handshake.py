@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from simulator.delivery.records import HandshakeResult
+from metasim.simulator.delivery.records import HandshakeResult
 
 # variant -> whether the gateway must accept it (200 + challenge) or refuse it (403)
 HANDSHAKE_VARIANTS: dict[str, str] = {

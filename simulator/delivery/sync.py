@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from simulator.delivery.deliverer import ASGIApp, Deliverer, Order
-from simulator.delivery.records import DeliveryRecord, HandshakeResult
+from metasim.simulator.delivery.deliverer import ASGIApp, Deliverer, Order
+from metasim.simulator.delivery.records import DeliveryRecord, HandshakeResult
 
 
 class SyncDeliverer:

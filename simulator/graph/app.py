@@ -8,21 +8,21 @@ from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
-from simulator.context import BuildContext, Tenant
-from simulator.graph import handlers, media_handlers, routes
-from simulator.graph.answers import IdMaker
-from simulator.graph.callbacks import Callbacks
-from simulator.graph.clock import SimClock
-from simulator.graph.config import GraphConfig
-from simulator.graph.errors import GraphError
-from simulator.graph.faults import FaultBook
-from simulator.graph.incoming import Answer, Incoming, read
-from simulator.graph.limits import Limits
-from simulator.graph.media import MediaStore
-from simulator.graph.recorder import RecordedCall, Recorder, masked_headers, masked_query
-from simulator.graph.tokens import TokenRegistry
-from simulator.graph.transport import no_answer, reset
-from simulator.graph.validation import RequestValidator
+from metasim.simulator.context import BuildContext, Tenant
+from metasim.simulator.graph import handlers, media_handlers, routes
+from metasim.simulator.graph.answers import IdMaker
+from metasim.simulator.graph.callbacks import Callbacks
+from metasim.simulator.graph.clock import SimClock
+from metasim.simulator.graph.config import GraphConfig
+from metasim.simulator.graph.errors import GraphError
+from metasim.simulator.graph.faults import FaultBook
+from metasim.simulator.graph.incoming import Answer, Incoming, read
+from metasim.simulator.graph.limits import Limits
+from metasim.simulator.graph.media import MediaStore
+from metasim.simulator.graph.recorder import RecordedCall, Recorder, masked_headers, masked_query
+from metasim.simulator.graph.tokens import TokenRegistry
+from metasim.simulator.graph.transport import no_answer, reset
+from metasim.simulator.graph.validation import RequestValidator
 
 CONTROL_PREFIX = "/__metasim"
 Handler = Callable[["GraphApp", Incoming, RecordedCall, routes.RouteMatch], Awaitable[Answer]]
@@ -53,7 +53,9 @@ class GraphApp:
         ctx = BuildContext(tenant=Tenant(waba_id=config.waba_id))
         ctx.clock = self.clock
         self.callbacks = Callbacks(config.callbacks, ctx, self.clock)
-        from simulator.graph.control import control_app  # control needs GraphApp: import late
+        from metasim.simulator.graph.control import (
+            control_app,  # control needs GraphApp: import late
+        )
 
         self._control = control_app(self)
 

@@ -8,13 +8,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.builders import instagram, messenger, whatsapp
-from simulator.context import BuildContext
-from simulator.delivery import Deliverer
-from simulator.delivery.records import DeliveryRecord
-from simulator.delivery.schedule import RetryPolicy
-from simulator.graph.clock import SimClock
-from simulator.graph.errors import entry
+from metasim.simulator.builders import instagram, messenger, whatsapp
+from metasim.simulator.context import BuildContext
+from metasim.simulator.delivery import Deliverer
+from metasim.simulator.delivery.records import DeliveryRecord
+from metasim.simulator.delivery.schedule import RetryPolicy
+from metasim.simulator.graph.clock import SimClock
+from metasim.simulator.graph.errors import entry
 
 ASGIApp = Callable[..., Awaitable[None]]
 WA_STATUSES = ("sent", "delivered", "read")

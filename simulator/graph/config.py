@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from simulator.context import Tenant
-from simulator.graph.callbacks import CallbackSettings
-from simulator.graph.errors import RATE_LIMIT_STATUSES
-from simulator.graph.limits import LimitSettings
-from simulator.graph.tokens import TokenGrant
+from metasim.simulator.context import Tenant
+from metasim.simulator.graph.callbacks import CallbackSettings
+from metasim.simulator.graph.errors import RATE_LIMIT_STATUSES
+from metasim.simulator.graph.limits import LimitSettings
+from metasim.simulator.graph.tokens import TokenGrant
 
 DEFAULT_TOKEN = "EAAGmetasimDevToken0000000000000000"
 INSTAGRAM_TEXT_LIMITS = ("1000-bytes", "2000-chars")

@@ -10,14 +10,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 
-from simulator.graph.callbacks import CallbackSettings
-from simulator.graph.errors import UnknownGraphError
-from simulator.graph.faults import fault_from_dict
-from simulator.graph.recorder import CRITERIA
-from simulator.graph.tokens import TokenGrant
+from metasim.simulator.graph.callbacks import CallbackSettings
+from metasim.simulator.graph.errors import UnknownGraphError
+from metasim.simulator.graph.faults import fault_from_dict
+from metasim.simulator.graph.recorder import CRITERIA
+from metasim.simulator.graph.tokens import TokenGrant
 
 if TYPE_CHECKING:
-    from simulator.graph.app import GraphApp
+    from metasim.simulator.graph.app import GraphApp
 
 P = "/__metasim"
 INDEX = {

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from simulator.schemas import PAYLOADS_DIR
+from metasim.simulator.schemas import PAYLOADS_DIR
 
 CATALOGUE_PATH = PAYLOADS_DIR / "graph-errors.json"
 RATE_LIMIT_STATUSES = (400, 429)

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.graph.errors import entry
-from simulator.graph.recorder import RecordedCall, call_matches, check_criteria
+from metasim.simulator.graph.errors import entry
+from metasim.simulator.graph.recorder import RecordedCall, call_matches, check_criteria
 
 # error: a catalogue Graph error; http: a bare 5xx with an HTML body (a proxy / edge failure);
 # latency: delay, then answer normally; no_answer: hold the request past any client timeout;

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from simulator.graph import answers
-from simulator.graph.errors import (
+from metasim.simulator.graph import answers
+from metasim.simulator.graph.errors import (
     GraphError,
     entry,
     for_channel,
@@ -16,15 +16,15 @@ from simulator.graph.errors import (
     oauth,
     unknown_object,
 )
-from simulator.graph.faults import HTML_ERROR_PAGE, Fault
-from simulator.graph.incoming import Answer, Incoming
-from simulator.graph.recorder import RecordedCall
-from simulator.graph.routes import RouteMatch
-from simulator.graph.tokens import TokenGrant, check_grants, extract_token
-from simulator.graph.validation import check_instagram_text, interactive_problem
+from metasim.simulator.graph.faults import HTML_ERROR_PAGE, Fault
+from metasim.simulator.graph.incoming import Answer, Incoming
+from metasim.simulator.graph.recorder import RecordedCall
+from metasim.simulator.graph.routes import RouteMatch
+from metasim.simulator.graph.tokens import TokenGrant, check_grants, extract_token
+from metasim.simulator.graph.validation import check_instagram_text, interactive_problem
 
 if TYPE_CHECKING:
-    from simulator.graph.app import GraphApp
+    from metasim.simulator.graph.app import GraphApp
 
 
 class Drop(Exception):

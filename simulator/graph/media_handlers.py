@@ -9,16 +9,16 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from simulator.graph import answers
-from simulator.graph.errors import invalid_parameter, oauth, unknown_object
-from simulator.graph.handlers import apply_faults, authorize, expected
-from simulator.graph.incoming import FACEBOOK_HOST, Answer, Incoming
-from simulator.graph.recorder import RecordedCall
-from simulator.graph.routes import RouteMatch
-from simulator.graph.tokens import TokenGrant, extract_token
+from metasim.simulator.graph import answers
+from metasim.simulator.graph.errors import invalid_parameter, oauth, unknown_object
+from metasim.simulator.graph.handlers import apply_faults, authorize, expected
+from metasim.simulator.graph.incoming import FACEBOOK_HOST, Answer, Incoming
+from metasim.simulator.graph.recorder import RecordedCall
+from metasim.simulator.graph.routes import RouteMatch
+from metasim.simulator.graph.tokens import TokenGrant, extract_token
 
 if TYPE_CHECKING:
-    from simulator.graph.app import GraphApp
+    from metasim.simulator.graph.app import GraphApp
 
 LOOKASIDE = "https://lookaside.fbsbx.com"
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.graph.tokens import mask
+from metasim.simulator.graph.tokens import mask
 
 SECRET_HEADERS = frozenset({"authorization", "cookie", "x-hub-signature-256", "x-hub-signature"})
 # criteria a call filter, a fault or an expectation may name (closed vocabulary)

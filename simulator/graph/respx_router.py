@@ -11,7 +11,7 @@ import respx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 if TYPE_CHECKING:
-    from simulator.graph.app import GraphApp
+    from metasim.simulator.graph.app import GraphApp
 
 GRAPH_HOSTS = ("graph.facebook.com", "graph.instagram.com", "lookaside.fbsbx.com")
 _ASYNC_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar("metasim_async", default=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from simulator.graph.errors import GraphError
+from metasim.simulator.graph.errors import GraphError
 
 VERSION = r"v\d+\.\d+"
 _ROUTES: tuple[tuple[str, str, re.Pattern[str]], ...] = (

@@ -7,7 +7,7 @@ import time
 
 import uvicorn
 
-from simulator.graph.app import GraphApp
+from metasim.simulator.graph.app import GraphApp
 
 
 def uvicorn_config(

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from simulator.graph.errors import GraphError, missing_token, oauth
+from metasim.simulator.graph.errors import GraphError, missing_token, oauth
 
 CHANNELS = ("wa", "msg", "ig")
 

@@ -10,8 +10,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from simulator import schemas
-from simulator.graph.errors import GraphError, invalid_parameter
+from metasim.simulator import schemas
+from metasim.simulator.graph.errors import GraphError, invalid_parameter
 
 # request kind -> schema short name under payloads/schemas
 REQUEST_SCHEMAS = {

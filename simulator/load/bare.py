@@ -1,6 +1,6 @@
 """The baseline endpoint of the load and gateway benches: verify Meta's HMAC, answer 200, nothing else.
 
-``python -m simulator.load.bare --port N --secret S`` serves POST on ``/webhook`` and
+``python -m metasim.simulator.load.bare --port N --secret S`` serves POST on ``/webhook`` and
 ``/webhook/{wa,ig,msg}`` with uvicorn[standard], as the gateway is served: the floor any gateway
 pays for HTTP plus the signature check, measured beside it in the same run.
 """

@@ -17,10 +17,10 @@ from typing import Any
 
 import httpx
 
-from simulator.load.accounting import Accounting, account
-from simulator.load.chaos_redis import persistent_redis, redis_url
-from simulator.load.chaos_traffic import Traffic, TrafficPlan, run_traffic
-from simulator.load.stack import ADMIN_TOKEN, SECRET, Stack
+from metasim.simulator.load.accounting import Accounting, account
+from metasim.simulator.load.chaos_redis import persistent_redis, redis_url
+from metasim.simulator.load.chaos_traffic import Traffic, TrafficPlan, run_traffic
+from metasim.simulator.load.stack import ADMIN_TOKEN, SECRET, Stack
 
 # a worker killed mid-claim keeps its inbox lease 30 s (gateway/worker.py), and an outbox item
 # left inflight is dead-lettered once its lease (Graph timeout + 5 s) ends: drain covers both
@@ -217,8 +217,8 @@ def redis_scenario(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m simulator.load.chaos``: run the scenarios, print the accounting, exit 1 if not ok."""
-    p = argparse.ArgumentParser(prog="python -m simulator.load.chaos", description=__doc__)
+    """``python -m metasim.simulator.load.chaos``: run the scenarios, print the accounting, exit 1 if not ok."""
+    p = argparse.ArgumentParser(prog="python -m metasim.simulator.load.chaos", description=__doc__)
     p.add_argument("--scenario", choices=("sigkill", "redis", "all"), default="all")
     p.add_argument("--duration", type=float, default=40.0, help="seconds of traffic per scenario")
     p.add_argument("--rate", type=float, default=20.0, help="events per second")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from simulator.load.stack import _Proc, free_port
-from tests.gateway.store.redis_server import server_binary
+from metasim.simulator.load.redis_server import server_binary
+from metasim.simulator.load.stack import _Proc
+from metasim.simulator.net import free_port
 
 
 def persistent_redis(workdir: Path) -> _Proc:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from simulator.load.profiles import Profile, Webhook, WebhookFactory
+from metasim.simulator.load.profiles import Profile, Webhook, WebhookFactory
 
 
 @dataclass

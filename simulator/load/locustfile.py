@@ -25,8 +25,14 @@ from locust import FastHttpUser, events, task
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
-from simulator.load.profiles import Profile, Webhook, WebhookFactory, get_profile
-from simulator.load.report import graph_calls, settle, status_webhooks, write_acks, write_report
+from metasim.simulator.load.profiles import Profile, Webhook, WebhookFactory, get_profile
+from metasim.simulator.load.report import (
+    graph_calls,
+    settle,
+    status_webhooks,
+    write_acks,
+    write_report,
+)
 
 META_RETRIES = 3  # Meta retries a refused webhook; a load run tries 3 times, 0.5 s apart
 ACKED: dict[str, str] = {}  # msg_id -> token, every tracked message the gateway answered 200

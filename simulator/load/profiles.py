@@ -6,10 +6,10 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.catalogue import build
-from simulator.context import BuildContext
-from simulator.load.accounting import TOKEN_PREFIX
-from simulator.signing import meta_bytes, signature_headers
+from metasim.simulator.catalogue import build
+from metasim.simulator.context import BuildContext
+from metasim.simulator.load.accounting import TOKEN_PREFIX
+from metasim.simulator.signing import meta_bytes, signature_headers
 
 # Text events carry a token the echo reply repeats: each is tracked one by one. Other types get
 # the gateway's "[type]" echo and are counted only in aggregate.

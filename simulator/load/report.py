@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from simulator.load.accounting import Accounting, account
+from metasim.simulator.load.accounting import Accounting, account
 
 DLQ_PAGE = 1000  # the admin API lists at most this many dead letters
 

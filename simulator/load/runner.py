@@ -8,8 +8,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from simulator.load.profiles import Profile
-from simulator.load.stack import ADMIN_TOKEN, SECRET, Stack, _Proc, free_port
+from metasim.simulator.load.profiles import Profile
+from metasim.simulator.load.stack import ADMIN_TOKEN, SECRET, Stack, _Proc
+from metasim.simulator.net import free_port
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 MAX_DURATION = 600.0  # loopback runs stay bounded in time ...
@@ -47,11 +48,19 @@ def _locust(cmd: list[str], profile: Profile) -> int:
 
 
 def run_baseline(profile: Profile, json_path: Path) -> int:
-    """The same profile against a bare HMAC endpoint (simulator.load.bare): the ACK floor of
+    """The same profile against a bare HMAC endpoint (metasim.simulator.load.bare): the ACK floor of
     this machine with this sender, measured beside the gateway's run; 0 if all were ACKed."""
     _check(profile)
     port = free_port()
-    argv = [sys.executable, "-m", "simulator.load.bare", "--port", str(port), "--secret", SECRET]
+    argv = [
+        sys.executable,
+        "-m",
+        "metasim.simulator.load.bare",
+        "--port",
+        str(port),
+        "--secret",
+        SECRET,
+    ]
     with tempfile.TemporaryDirectory(prefix="metasim-bare-") as tmp:
         bare = _Proc("bare HMAC endpoint", argv, os.environ, Path(tmp) / "bare.log")
         bare.start()

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -16,8 +14,9 @@ from typing import IO, Any
 
 import httpx
 
-from simulator.context import Tenant
-from simulator.load import report
+from metasim.simulator.context import Tenant
+from metasim.simulator.load import report
+from metasim.simulator.net import free_port, wait_listening
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "metasim-load-app-secret-0123456789"
@@ -29,27 +28,22 @@ GRAPH_VERSION = "v25.0"
 START_TIMEOUT = 30.0
 
 
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now (the OS picks it)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _wait_port(port: int, proc: subprocess.Popen[bytes], what: str, log: Path) -> None:
     """Wait until ``port`` accepts connections; fail naming the process and its log if it died."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-            raise RuntimeError(f"{what} exited with {proc.returncode} at start; log {log}:\n{tail}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError(f"{what} did not listen on 127.0.0.1:{port} within {START_TIMEOUT:.0f} s")
+
+    def died() -> str | None:
+        if proc.poll() is None:
+            return None
+        tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+        return f"{what} exited with {proc.returncode} at start; log {log}:\n{tail}"
+
+    try:
+        wait_listening(port, START_TIMEOUT, died=died)
+    except TimeoutError:
+        proc.kill()
+        raise RuntimeError(
+            f"{what} did not listen on 127.0.0.1:{port} within {START_TIMEOUT:.0f} s"
+        ) from None
 
 
 class _Proc:
@@ -131,7 +125,7 @@ class Stack:
             )
             for i, port in enumerate(gw_ports)
         ]
-        graph_argv = [sys.executable, "-m", "simulator.cli.main", "graph", "serve"]
+        graph_argv = [sys.executable, "-m", "metasim.simulator.cli.main", "graph", "serve"]
         graph_argv += ["--port", str(self.graph_port), "--seed", "7", "--log-level", "warning"]
         graph_argv += [f"--tokens={t}" for t in self._grants()]
         if callbacks:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from steps.loop import LoopThread
-from steps.targets import reference
-from steps.targets.base import Target
-from steps.targets.config import TargetConfig, TargetFileError, from_mapping, load
+from metasim.steps.loop import LoopThread
+from metasim.steps.targets import reference
+from metasim.steps.targets.base import Target
+from metasim.steps.targets.config import TargetConfig, TargetFileError, from_mapping, load
 
 BUILTIN = ("reference", "reference-inprocess")
 
@@ -34,9 +34,9 @@ def resolve(spec: str) -> TargetConfig:
 def build(config: TargetConfig, loop: LoopThread) -> Target:
     """The runtime target for ``config`` (not started)."""
     if "inprocess" in config.capabilities:
-        from steps.targets.inprocess import InProcessTarget
+        from metasim.steps.targets.inprocess import InProcessTarget
 
         return InProcessTarget(config, loop)
-    from steps.targets.process import ProcessTarget
+    from metasim.steps.targets.process import ProcessTarget
 
     return ProcessTarget(config, loop)

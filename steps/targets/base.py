@@ -16,15 +16,15 @@ from typing import Any
 
 import httpx
 
-from reports import evidence
-from simulator.delivery import Deliverer, DeliveryRecord, HandshakeResult, RetryPolicy
-from simulator.signing_defects import SignedRequest
-from steps.loop import LoopThread
-from steps.targets import tenants_file
-from steps.targets.config import TargetConfig, expand
-from steps.targets.fake_graph import FakeGraph
-from steps.targets.logfile import log_size, parse_lines, read_since
-from steps.targets.settings import Setting
+from metasim.reports import evidence
+from metasim.simulator.delivery import Deliverer, DeliveryRecord, HandshakeResult, RetryPolicy
+from metasim.simulator.signing_defects import SignedRequest
+from metasim.steps.loop import LoopThread
+from metasim.steps.targets import tenants_file
+from metasim.steps.targets.config import TargetConfig, expand
+from metasim.steps.targets.fake_graph import FakeGraph
+from metasim.steps.targets.logfile import log_size, parse_lines, read_since
+from metasim.steps.targets.settings import Setting
 
 Overrides = Mapping[str, str | None]
 OUTPUT_FILE = "gateway-output.log"  # the started gateway's stdout / stderr, kept by the report
@@ -72,6 +72,8 @@ class Target(ABC):
             "tmp": str(self.workdir),
             "python": sys.executable,
             "root": str(Path(__file__).resolve().parents[2]),
+            # the folder of the target file: a team's gateway sits beside its target file
+            "target_dir": str(self.target_dir()),
             "graph_version": self.config.graph_version,
             # so a ready probe or the gateway's env can name it without writing it in the file
             "verify_token": self.config.verify_token,
@@ -83,6 +85,16 @@ class Target(ABC):
             values["graph_url"] = graph.url_with_version
             values["graph_base"] = graph.base_url
         return values
+
+    def target_dir(self) -> Path:
+        """The folder of the target file (the working folder for a target built in code)."""
+        source = Path(self.config.source)
+        return source.resolve().parent if source.is_file() else Path.cwd()
+
+    def gateway_cwd(self) -> str:
+        """The start section's ``cwd``, placeholders resolved; relative to the target file."""
+        cwd = expand(self.config.start.cwd, self.placeholders()) if self.config.start else "."
+        return str(self.target_dir() / cwd)  # an absolute cwd stays as it is
 
     # -- lifecycle ------------------------------------------------------------------------
     @abstractmethod
@@ -160,11 +172,10 @@ class Target(ABC):
         """Run a command template in the gateway's cwd with ``env``; (exit code, combined output)."""
         values = self.placeholders()
         argv = [expand(part, values) for part in argv_template]
-        cwd = expand(self.config.start.cwd, values) if self.config.start else "."
         done = subprocess.run(
             argv,
             env={**os.environ, **env} if self._inherit() else env,
-            cwd=cwd,
+            cwd=self.gateway_cwd(),
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -10,9 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from steps.targets.settings import Setting, settings_table
-from steps.targets.specs import BackupSpec, StartSpec, backup_spec, preflight_spec, start_spec
-from steps.targets.tables import string, table
+from metasim.steps.targets.settings import Setting, settings_table
+from metasim.steps.targets.specs import (
+    BackupSpec,
+    StartSpec,
+    backup_spec,
+    preflight_spec,
+    start_spec,
+)
+from metasim.steps.targets.tables import string, table
 
 CHANNELS = ("wa", "ig", "msg")
 # Capabilities a scenario can require with a @needs-<capability> tag.

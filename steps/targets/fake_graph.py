@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.graph.recorder import RecordedCall
-from steps.traffic import Ledger
+from metasim.simulator.graph.recorder import RecordedCall
+from metasim.steps.traffic import Ledger
 
 # Graph fault phrase (steps.vocabulary.GRAPH_FAULT) -> catalogue error code (payloads/graph-errors.json)
 FAULT_CODES: dict[str, str] = {
@@ -22,7 +22,7 @@ RETRYABLE = frozenset({"temporary", "rate_limit", "throughput", "server_error"})
 
 
 class FakeGraph:
-    """Wraps the fake Graph API app (simulator.graph) for the steps."""
+    """Wraps the fake Graph API app (metasim.simulator.graph) for the steps."""
 
     def __init__(self, app: Any, base_url: str, version: str) -> None:
         self.app = app
@@ -52,7 +52,7 @@ class FakeGraph:
         self._mark = calls[-1].seq if calls else 0
 
     def calls(self, **criteria: Any) -> list[RecordedCall]:
-        """Calls since the mark matching ``criteria`` (simulator.graph.recorder.CRITERIA)."""
+        """Calls since the mark matching ``criteria`` (metasim.simulator.graph.recorder.CRITERIA)."""
         return [c for c in self.app.recorder.calls(**criteria) if c.seq > self._mark]
 
     def sends(self, **criteria: Any) -> list[RecordedCall]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.graph.callbacks import CallbackSettings
-from simulator.graph.config import GraphConfig
-from simulator.graph.tokens import TokenGrant
-from steps.targets.config import TargetConfig
+from metasim.simulator.graph.callbacks import CallbackSettings
+from metasim.simulator.graph.config import GraphConfig
+from metasim.simulator.graph.tokens import TokenGrant
+from metasim.steps.targets.config import TargetConfig
 
 
 def grants(config: TargetConfig) -> list[TokenGrant]:
@@ -26,14 +26,14 @@ def grants(config: TargetConfig) -> list[TokenGrant]:
 
 
 def make_graph(config: TargetConfig, *, callback_to: Any = None) -> Any:
-    """A fresh fake Graph API app (simulator.graph.create_graph_app) for ``config``.
+    """A fresh fake Graph API app (metasim.simulator.graph.create_graph_app) for ``config``.
 
     ``callback_to`` is the gateway's ASGI app (in-process) or base URL (real process): unless
     the target switches them off (``callbacks = false``), status and receipt webhooks go back
     to the webhook URLs the target declares for each channel, signed with its app secret, so
     the closed loop runs in every scenario whatever the routes are called.
     """
-    from simulator.graph import create_graph_app
+    from metasim.simulator.graph import create_graph_app
 
     callbacks = CallbackSettings()
     if callback_to is not None and config.callbacks:

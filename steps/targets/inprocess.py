@@ -6,11 +6,11 @@ from typing import Any
 
 import httpx
 
-from simulator.delivery import Deliverer
-from steps.targets.base import NO_RETRY, Target
-from steps.targets.fake_graph import FakeGraph
-from steps.targets.graph_factory import make_graph
-from steps.targets.lifespan import Lifespan
+from metasim.simulator.delivery import Deliverer
+from metasim.steps.targets.base import NO_RETRY, Target
+from metasim.steps.targets.fake_graph import FakeGraph
+from metasim.steps.targets.graph_factory import make_graph
+from metasim.steps.targets.lifespan import Lifespan
 
 GATEWAY_BASE = "http://gateway.test"
 GRAPH_BASE = "http://graph.test"
@@ -37,8 +37,8 @@ class InProcessTarget(Target):
         await self._app(scope, receive, send)
 
     def _boot(self) -> None:
-        from gateway.app import create_app
-        from gateway.settings import Settings
+        from metasim.gateway.app import create_app
+        from metasim.gateway.settings import Settings
 
         settings = Settings.from_env(self.env())
 

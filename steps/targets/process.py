@@ -6,14 +6,14 @@ from pathlib import Path
 
 import httpx
 
-from simulator.delivery import Deliverer
-from steps.targets.base import NO_RETRY, Target
-from steps.targets.config import expand
-from steps.targets.fake_graph import FakeGraph
-from steps.targets.graph_factory import make_graph
-from steps.targets.ready import probe
-from steps.targets.servers import GatewayProcess, ServerThread
-from tests.support.net import free_port
+from metasim.simulator.delivery import Deliverer
+from metasim.simulator.net import free_port
+from metasim.steps.targets.base import NO_RETRY, Target
+from metasim.steps.targets.config import expand
+from metasim.steps.targets.fake_graph import FakeGraph
+from metasim.steps.targets.graph_factory import make_graph
+from metasim.steps.targets.ready import probe
+from metasim.steps.targets.servers import GatewayProcess, ServerThread
 
 
 class ProcessTarget(Target):
@@ -51,7 +51,7 @@ class ProcessTarget(Target):
         self._gateway = GatewayProcess(
             [expand(part, values) for part in spec.command],
             self.env(),
-            expand(spec.cwd, values),
+            self.gateway_cwd(),
             self.workdir / "gateway.out",
             inherit_env=spec.inherit_env,
             stop_grace=spec.stop_grace,

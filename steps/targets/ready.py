@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from steps.targets.config import TargetConfig, expand
-from steps.targets.specs import ReadyProbe
+from metasim.steps.targets.config import TargetConfig, expand
+from metasim.steps.targets.specs import ReadyProbe
 
 
 def probe(

@@ -124,15 +124,15 @@ def description(name: str = "reference") -> dict[str, Any]:
         },
         "logs": {"file": "{tmp}/gateway.log"},
         "start": {
-            "command": ["{python}", "-m", "gateway.cli", "serve"],
+            "command": ["{python}", "-m", "metasim.gateway.cli", "serve"],
             "cwd": str(ROOT),
             "env": gateway_env(),
             "ready": {"kind": "http", "path": "/health"},
             "timeout": 30,
         },
-        "preflight": {"command": ["{python}", "-m", "gateway.cli", "preflight"]},
+        "preflight": {"command": ["{python}", "-m", "metasim.gateway.cli", "preflight"]},
         "backup": {
-            "command": ["{python}", "-m", "gateway.cli", "backup"],
+            "command": ["{python}", "-m", "metasim.gateway.cli", "backup"],
             "dir": "{tmp}/backups",
             "name": "gateway-{stamp}.sqlite",
         },

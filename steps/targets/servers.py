@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-from tests.support.net import wait_listening
+from metasim.simulator.net import wait_listening
 
 
 class ServerThread:

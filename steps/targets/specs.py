@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from steps.targets.tables import string, table
+from metasim.steps.targets.tables import string, table
 
 PROBE_KINDS = ("handshake", "http", "tcp")
 

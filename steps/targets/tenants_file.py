@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from steps.targets.config import TargetConfig, TenantIds
+from metasim.steps.targets.config import TargetConfig, TenantIds
 
 UNOWNED = "unknown"
 FILE_NAME = "tenants.json"

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from steps.targets.config import from_mapping
-from steps.targets.ready import probe
-from steps.targets.servers import GatewayProcess, GatewayStartError
-from steps.targets.specs import ReadyProbe
-from tests.support.net import free_port
+from metasim.simulator.net import free_port
+from metasim.steps.targets.config import from_mapping
+from metasim.steps.targets.ready import probe
+from metasim.steps.targets.servers import GatewayProcess, GatewayStartError
+from metasim.steps.targets.specs import ReadyProbe
 
 ROOT = Path(__file__).resolve().parents[2]
 SILENT = ROOT / "examples" / "zoo" / "silent" / "gateway.py"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from steps.plugin import feature_tags
+from metasim.steps.plugin import feature_tags
 
 ROOT = Path(__file__).resolve().parents[2]
 

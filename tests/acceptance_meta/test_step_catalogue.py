@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from steps import library
+from metasim.steps import library
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from steps import library
+from metasim.steps import library
 
 
 def test_every_feature_step_has_a_definition() -> None:

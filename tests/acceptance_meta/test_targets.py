@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from steps.targets import resolve
-from steps.targets.config import TargetFileError, expand, load
+from metasim.steps.targets import resolve
+from metasim.steps.targets.config import TargetFileError, expand, load
 
 ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = """

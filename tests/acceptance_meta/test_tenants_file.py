@@ -7,8 +7,8 @@ from pathlib import Path
 
 import jsonschema
 
-from gateway.tenants import Tenants
-from steps.targets import resolve, tenants_file
+from metasim.gateway.tenants import Tenants
+from metasim.steps.targets import resolve, tenants_file
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "payloads" / "schemas" / "tenants-file.schema.json"

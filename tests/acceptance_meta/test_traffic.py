@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from simulator.delivery.records import Attempt, DeliveryRecord
-from simulator.graph import create_graph_app
-from simulator.graph.callbacks import SentWebhook
-from simulator.graph.recorder import RecordedCall, call_matches
-from steps.samples import users
-from steps.traffic import Ledger
+from metasim.simulator.delivery.records import Attempt, DeliveryRecord
+from metasim.simulator.graph import create_graph_app
+from metasim.simulator.graph.callbacks import SentWebhook
+from metasim.simulator.graph.recorder import RecordedCall, call_matches
+from metasim.steps.samples import users
+from metasim.steps.traffic import Ledger
 
 USER = "33612345678"
 OTHER = "33698765432"

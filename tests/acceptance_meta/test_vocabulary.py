@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.signing_defects import DEFECTS
-from steps import vocabulary
-from steps.targets.fake_graph import FAULT_CODES
-from steps.vocabulary import Vocabulary, VocabularyError
+from metasim.simulator.signing_defects import DEFECTS
+from metasim.steps import vocabulary
+from metasim.steps.targets.fake_graph import FAULT_CODES
+from metasim.steps.vocabulary import Vocabulary, VocabularyError
 
 
 def test_a_typo_lists_the_allowed_values() -> None:

@@ -1,6 +1,6 @@
 """A tiny webhook receiver for delivery and CLI tests: verifies signatures over the raw bytes.
 
-Written independently of simulator.signing (hmac over the received bytes, compare_digest), as
+Written independently of metasim.simulator.signing (hmac over the received bytes, compare_digest), as
 any correct gateway would. Run in-process (``make_app()``) or with uvicorn
 (``tests.cli.fake_gateway:app``); the secret and verify token are fixed below.
 """

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.net import free_port
+from metasim.simulator.net import free_port
 from tests.support.processes import serving
 
 ROOT = Path(__file__).resolve().parents[2]

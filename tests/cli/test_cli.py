@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from metasim.simulator.net import free_port
 from tests.cli.fake_gateway import SECRET, TOKEN
-from tests.support.net import free_port
 
 METASIM = Path(sys.executable).parent / "metasim"
 BODY_PATH = "entry.0.changes.0.value.messages.0.text.body"

@@ -22,7 +22,7 @@ FEATURE = """Feature: Our own checks
 
 def metasim(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "simulator.cli.main", *args],
+        [sys.executable, "-m", "metasim.simulator.cli.main", *args],
         cwd=cwd, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
 

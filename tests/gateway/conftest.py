@@ -14,12 +14,12 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.app import build_app
-from gateway.observability.logs import configure_logging
-from gateway.observability.metrics import Metrics
-from gateway.runtime import Runtime
-from gateway.settings import Settings
-from gateway.tenants import Tenants
+from metasim.gateway.app import build_app
+from metasim.gateway.observability.logs import configure_logging
+from metasim.gateway.observability.metrics import Metrics
+from metasim.gateway.runtime import Runtime
+from metasim.gateway.settings import Settings
+from metasim.gateway.tenants import Tenants
 from tests.gateway.memstore import MemoryStore
 
 ROOT = Path(__file__).resolve().parents[2]

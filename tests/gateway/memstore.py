@@ -6,7 +6,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from gateway.store.base import DeadLetter, InboxEvent, OutboxItem, Quarantined
+from metasim.gateway.store.base import DeadLetter, InboxEvent, OutboxItem, Quarantined
 
 
 class MemoryStore:

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from gateway.parsers import parse
-from gateway.pipeline.contract import fast_validator, validator
-from simulator import catalogue
-from simulator.context import BuildContext
+from metasim.gateway.parsers import parse
+from metasim.gateway.pipeline.contract import fast_validator, validator
+from metasim.simulator import catalogue
+from metasim.simulator.context import BuildContext
 
 NOW = 1767264532.0
 

@@ -8,13 +8,13 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.app import build_app
-from gateway.envelopes import EnvelopeRing, Produced
-from gateway.routes.admin import admin_routes
-from gateway.runtime import Runtime
-from gateway.worker import InboxWorker
-from simulator import catalogue
-from simulator.context import BuildContext
+from metasim.gateway.app import build_app
+from metasim.gateway.envelopes import EnvelopeRing, Produced
+from metasim.gateway.routes.admin import admin_routes
+from metasim.gateway.runtime import Runtime
+from metasim.gateway.worker import InboxWorker
+from metasim.simulator import catalogue
+from metasim.simulator.context import BuildContext
 from tests.gateway.conftest import APP_SECRET, make_runtime, meta_bytes, sign
 
 pytestmark = pytest.mark.anyio

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gateway.observability.logs import configure_logging
+from metasim.gateway.observability.logs import configure_logging
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from gateway.parsers import parse
-from simulator import catalogue
-from simulator.context import BuildContext
+from metasim.gateway.parsers import parse
+from metasim.simulator import catalogue
+from metasim.simulator.context import BuildContext
 
 ROOT = Path(__file__).resolve().parents[2]
 ENVELOPE = Draft202012Validator(

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway import preflight
-from gateway.app import build_app
-from gateway.cli import main as cli_main
-from gateway.observability.logs import configure_logging
+from metasim.gateway import preflight
+from metasim.gateway.app import build_app
+from metasim.gateway.cli import main as cli_main
+from metasim.gateway.observability.logs import configure_logging
 from tests.gateway.conftest import Logs, make_runtime
 
 ROOT = Path(__file__).resolve().parents[2]

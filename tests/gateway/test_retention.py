@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from gateway.observability.metrics import Metrics
-from gateway.retention import RetentionSweeper
-from gateway.runtime import Runtime
-from gateway.settings import Settings
-from gateway.store import open_store
-from gateway.store.base import OutboxItem, Quarantined
-from gateway.tenants import Tenants
+from metasim.gateway.observability.metrics import Metrics
+from metasim.gateway.retention import RetentionSweeper
+from metasim.gateway.runtime import Runtime
+from metasim.gateway.settings import Settings
+from metasim.gateway.store import open_store
+from metasim.gateway.store.base import OutboxItem, Quarantined
+from metasim.gateway.tenants import Tenants
 from tests.gateway.conftest import CLIENTS, Logs
 from tests.gateway.store.conftest import Clock
 

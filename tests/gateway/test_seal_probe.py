@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gateway.runtime import Runtime, WorkerUnavailable
-from simulator import catalogue
-from simulator.context import BuildContext
+from metasim.gateway.runtime import Runtime, WorkerUnavailable
+from metasim.simulator import catalogue
+from metasim.simulator.context import BuildContext
 from tests.gateway.conftest import make_runtime
 from tests.gateway.test_envelopes import ADMIN, NOW, _client, _deliver
 

@@ -71,7 +71,7 @@ async def test_without_a_previous_secret_the_old_signature_is_refused(client_for
 def test_the_previous_secret_is_hidden_and_masked_like_the_current_one() -> None:
     import io
 
-    from gateway.observability.logs import configure_logging, log_event
+    from metasim.gateway.observability.logs import configure_logging, log_event
 
     rt = make_runtime(META_APP_SECRET=CURRENT, META_APP_SECRET_PREVIOUS=PREVIOUS)
     assert PREVIOUS in rt.settings.secret_values() and PREVIOUS not in repr(rt.settings)

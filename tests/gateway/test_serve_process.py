@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.net import free_port, wait_listening
+from metasim.simulator.net import free_port, wait_listening
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "process-test-secret-0123456789"
@@ -33,7 +33,7 @@ def gateway_process(tmp_path: Path):
         "LOG_FILE": str(tmp_path / "gateway.log"),
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "serve"],
+        [sys.executable, "-m", "metasim.gateway.cli", "serve"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

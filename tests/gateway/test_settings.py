@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.settings import ConfigError, Settings
+from metasim.gateway.settings import ConfigError, Settings
 
 
 def test_defaults_in_dev_point_send_urls_at_the_local_fake_graph_api() -> None:

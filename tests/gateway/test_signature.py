@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.security.signature import SignatureResult, header_value, token_matches, verify
+from metasim.gateway.security.signature import SignatureResult, header_value, token_matches, verify
 
 VECTORS = json.loads(
     (Path(__file__).resolve().parents[2] / "payloads" / "vectors" / "signatures.json").read_text()

@@ -8,7 +8,7 @@ import sys
 import psutil
 import pytest
 
-from gateway.split import supervisor as sup
+from metasim.gateway.split import supervisor as sup
 from tests.gateway.conftest import make_runtime
 from tests.support.waiting import until
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.tenants import ClientsFileError, ReplyRule, Tenants
+from metasim.gateway.tenants import ClientsFileError, ReplyRule, Tenants
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "clients.json"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.parsers.timestamps import TimestampError, now_iso, to_iso
+from metasim.gateway.parsers.timestamps import TimestampError, now_iso, to_iso
 
 # 1749416383 = 2025-06-08 20:59:43 UTC (checked with `date -u -d @1749416383`)
 

@@ -7,8 +7,8 @@ import sqlite3
 
 import pytest
 
-from simulator import catalogue
-from simulator.context import BuildContext
+from metasim.simulator import catalogue
+from metasim.simulator.context import BuildContext
 from tests.gateway.conftest import VERIFY_TOKEN, make_runtime, meta_bytes, sign
 
 pytestmark = pytest.mark.anyio
@@ -196,7 +196,7 @@ async def test_a_bug_on_the_ack_path_is_a_json_500_and_an_error_line(
     client_for, runtime, logs, monkeypatch
 ) -> None:
     """The webhook lane answers its own errors: a crash in a stage is not a bare 500 page."""
-    from gateway.pipeline import ack
+    from metasim.gateway.pipeline import ack
 
     async def broken(ctx: object) -> None:
         raise RuntimeError("planted bug")

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from gateway.pipeline import PROCESS, STAGE_NAMES, core
-from gateway.pipeline.base import Job
-from gateway.runtime import Runtime
-from gateway.store.base import InboxEvent
-from gateway.tenants import Tenants
-from gateway.worker import InboxWorker
-from simulator import catalogue
-from simulator.context import BuildContext, Tenant
+from metasim.gateway.pipeline import PROCESS, STAGE_NAMES, core
+from metasim.gateway.pipeline.base import Job
+from metasim.gateway.runtime import Runtime
+from metasim.gateway.store.base import InboxEvent
+from metasim.gateway.tenants import Tenants
+from metasim.gateway.worker import InboxWorker
+from metasim.simulator import catalogue
+from metasim.simulator.context import BuildContext, Tenant
 from tests.gateway.conftest import APP_SECRET, VERIFY_TOKEN, make_runtime, meta_bytes, sign
 
 pytestmark = pytest.mark.anyio
@@ -224,8 +224,8 @@ async def test_a_tampered_envelope_is_rejected(runtime, logs) -> None:
     tamper = type("tamper", (), {"NAME": "tamper", "run": staticmethod(_tamper)})
     stages = list(PROCESS)
     stages.insert(stages.index(core) - 1, tamper)  # between token_ok and dedupe
-    from gateway.parsers import parse
-    from gateway.pipeline.runner import process
+    from metasim.gateway.parsers import parse
+    from metasim.gateway.pipeline.runner import process
 
     payload = _build("wa.text")
     event = InboxEvent("ev1", "wa", meta_bytes(payload), NOW, "tampered", attempts=1)
@@ -258,7 +258,7 @@ async def test_a_redelivery_with_other_bytes_gets_no_second_reply(
 async def test_copies_of_one_message_in_one_claimed_batch_get_one_reply(tmp_path, logs) -> None:
     """The events of a batch run side by side (their SQLite writes share commits): a storm of
     redeliveries claimed together still yields one outbox item and nine duplicates."""
-    from gateway.store.sqlite import SqliteStore
+    from metasim.gateway.store.sqlite import SqliteStore
 
     rt = make_runtime()
     rt.store = SqliteStore(str(tmp_path / "gateway.db"))  # type: ignore[assignment]
@@ -274,7 +274,7 @@ async def test_copies_of_one_message_in_one_claimed_batch_get_one_reply(tmp_path
 
 async def test_the_worker_heartbeat_moves_while_it_works_through_a_batch(logs) -> None:
     """/ready reads this heartbeat: a long batch must not make a busy worker look dead."""
-    from gateway.worker import NAME
+    from metasim.gateway.worker import NAME
 
     rt = make_runtime()
     ticks = iter(range(1_000, 2_000))
@@ -306,13 +306,13 @@ async def test_an_event_reclaimed_after_a_crash_is_finished_without_a_duplicate(
     event = InboxEvent("ev-crash", "msg", meta_bytes(payload), NOW, "reclaimed")
     await runtime.store.inbox_put(event)
     # first worker: marks two messages seen, queues only the first, then "dies"
-    from gateway.parsers import parse
+    from metasim.gateway.parsers import parse
 
     updates = parse("msg", payload, received_at=NOW, correlation_id="reclaimed")
     await runtime.store.dedupe_first("msg", updates[0].msg_id, 600)
     await runtime.store.dedupe_first("msg", updates[1].msg_id, 600)
     first_claim = await runtime.store.inbox_claim("dead-worker", 10, 0.0)
-    from gateway.pipeline.runner import process
+    from metasim.gateway.pipeline.runner import process
 
     await process(Job(runtime, first_claim[0], updates[0], updates[0].envelope))
     await _drain(runtime)  # lease 0 s: the event is claimed again (attempts 2)
@@ -402,7 +402,7 @@ async def test_the_worker_loop_survives_a_store_outage_and_keeps_its_heartbeat(
 
 async def test_no_secret_or_token_in_any_log_line(client_for, logs) -> None:
     rt = make_runtime(META_SIGNATURE_REQUIRED="warn")
-    from gateway.observability.logs import LOG
+    from metasim.gateway.observability.logs import LOG
 
     LOG.add_secrets(rt.tenants.secret_values())  # as create_app does
     for name, channel in (("wa.image", "wa"), ("ig.text", "ig"), ("msg.text", "msg")):
@@ -470,7 +470,7 @@ async def test_a_crash_whose_quarantine_write_fails_leaves_the_event_leased(
     """A bug outside any stage, then the quarantine write fails too: the event must not be
     marked done (that would lose an ACKed message without a trace); it stays leased, said at
     CRITICAL, and is processed once the store and the bug are fixed."""
-    import gateway.worker as worker_module
+    import metasim.gateway.worker as worker_module
 
     payload = _build("wa.text")
     await _deliver(client_for, runtime, payload, "wa", cid="cid-qfail")

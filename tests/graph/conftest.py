@@ -8,8 +8,14 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator.context import Tenant
-from simulator.graph import DEFAULT_TOKEN, GraphApp, GraphConfig, create_graph_app, graph_router
+from metasim.simulator.context import Tenant
+from metasim.simulator.graph import (
+    DEFAULT_TOKEN,
+    GraphApp,
+    GraphConfig,
+    create_graph_app,
+    graph_router,
+)
 
 TENANT = Tenant()
 WA = TENANT.phone_number_id

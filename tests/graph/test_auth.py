@@ -9,8 +9,8 @@ import re
 import httpx
 import pytest
 
-from simulator import schemas
-from simulator.graph import GraphApp
+from metasim.simulator import schemas
+from metasim.simulator.graph import GraphApp
 
 from .conftest import IG, PAGE, SEND, WA, error_of, page_text, wa_text
 
@@ -132,7 +132,7 @@ def test_auth_is_checked_before_the_body(api: httpx.Client) -> None:
 
 @pytest.mark.parametrize("spec", ["wa:1=", "sms:1=t", "106540352242922", "wa=tok"])
 def test_bad_grant_spec_is_refused_with_the_format(spec: str) -> None:
-    from simulator.graph.tokens import parse_grant
+    from metasim.simulator.graph.tokens import parse_grant
 
     with pytest.raises(ValueError, match="CHANNEL:TENANT_ID=TOKEN"):
         parse_grant(spec)

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator import schemas
-from simulator.graph import CallbackSettings, GraphApp, graph_router
+from metasim.simulator import schemas
+from metasim.simulator.graph import CallbackSettings, GraphApp, graph_router
 
 from .conftest import BEARER, GRAPH, IG, PAGE, SEND, WA, make_graph, page_text, wa_text
 

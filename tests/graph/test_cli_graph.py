@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from simulator.cli.common import CliError
-from simulator.cli.graph import config_from
-from simulator.cli.main import build_parser
-from simulator.graph import DEFAULT_TOKEN
+from metasim.simulator.cli.common import CliError
+from metasim.simulator.cli.graph import config_from
+from metasim.simulator.cli.main import build_parser
+from metasim.simulator.graph import DEFAULT_TOKEN
 
 
 def parse(*argv: str) -> argparse.Namespace:

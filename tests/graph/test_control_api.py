@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from simulator.graph import GraphApp
+from metasim.simulator.graph import GraphApp
 
 from .conftest import WA, error_of, page_text, wa_text
 

@@ -9,9 +9,9 @@ import time
 import httpx
 import pytest
 
-from simulator import schemas
-from simulator.graph import GraphApp, graph_router
-from simulator.graph.errors import catalogue
+from metasim.simulator import schemas
+from metasim.simulator.graph import GraphApp, graph_router
+from metasim.simulator.graph.errors import catalogue
 
 from .conftest import BEARER, GRAPH, PAGE, SEND, error_of, make_graph, page_text, wa_text
 
@@ -266,7 +266,7 @@ def test_fault_rules_are_listed_and_removable(graph: GraphApp) -> None:
 def test_bad_fault_is_refused_with_a_specific_message(
     kwargs: dict[str, object], message: str
 ) -> None:
-    from simulator.graph.faults import fault_from_dict
+    from metasim.simulator.graph.faults import fault_from_dict
 
     with pytest.raises(ValueError, match=message):
         fault_from_dict(kwargs)

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator.graph import CallbackSettings, GraphApp, graph_router
+from metasim.simulator.graph import CallbackSettings, GraphApp, graph_router
 
 from .conftest import BEARER, GRAPH, PAGE, SEND, WA, error_of, make_graph, page_text, wa_text
 

@@ -7,8 +7,8 @@ import hashlib
 import httpx
 import pytest
 
-from simulator import schemas
-from simulator.graph import GraphApp
+from metasim.simulator import schemas
+from metasim.simulator.graph import GraphApp
 
 from .conftest import WA, error_of
 
@@ -74,7 +74,7 @@ def test_unseen_media_id_resolves_to_a_stable_synthetic_file(api: httpx.Client) 
 
 
 def test_inbound_catalogue_media_id_resolves(api: httpx.Client) -> None:
-    from simulator import catalogue
+    from metasim.simulator import catalogue
 
     payload = catalogue.build("wa.image")
     media_id = payload["entry"][0]["changes"][0]["value"]["messages"][0]["image"]["id"]

@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator import schemas
-from simulator.graph import DEFAULT_TOKEN, GraphApp, graph_router
+from metasim.simulator import schemas
+from metasim.simulator.graph import DEFAULT_TOKEN, GraphApp, graph_router
 
 from .conftest import BEARER, GRAPH, IG, PAGE, error_of, make_graph, page_text
 

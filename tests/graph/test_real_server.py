@@ -13,9 +13,9 @@ import httpx
 import pytest
 import uvicorn
 
-from simulator.graph import DEFAULT_TOKEN
+from metasim.simulator.graph import DEFAULT_TOKEN
+from metasim.simulator.net import free_port, wait_listening
 from tests.support.graph_cli import graph_serve_argv
-from tests.support.net import free_port, wait_listening
 from tests.support.processes import serving
 
 from .conftest import SEND, wa_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from simulator.graph import DEFAULT_TOKEN, GraphApp
+from metasim.simulator.graph import DEFAULT_TOKEN, GraphApp
 
 from .conftest import PAGE, SEND, WA, page_text, wa_text
 

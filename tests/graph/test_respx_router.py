@@ -8,7 +8,7 @@ import httpx
 import pytest
 import respx
 
-from simulator.graph import DEFAULT_TOKEN, GraphApp, graph_router
+from metasim.simulator.graph import DEFAULT_TOKEN, GraphApp, graph_router
 
 from .conftest import BEARER, GRAPH, SEND, page_text, wa_text
 
@@ -46,7 +46,7 @@ def test_router_options_pass_through(graph: GraphApp) -> None:
 
 
 def test_async_closed_loop_drains() -> None:
-    from simulator.graph import CallbackSettings, GraphConfig, create_graph_app
+    from metasim.simulator.graph import CallbackSettings, GraphConfig, create_graph_app
 
     seen: list[bytes] = []
 

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator import schemas
-from simulator.graph import graph_router
+from metasim.simulator import schemas
+from metasim.simulator.graph import graph_router
 
 from .conftest import BEARER, GRAPH, SEND, error_of, make_graph, wa_text
 

@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from gateway import cli  # noqa: E402  (the repository root is on sys.path just above)
+from metasim.gateway import cli  # noqa: E402  (the repository root is on sys.path just above)
 from tests.mutants.mutants import apply  # noqa: E402
 
 

@@ -22,7 +22,7 @@ class Mutant:
 
 def _only_first_update() -> None:
     # pywa #229 / netflie #132: only entry[0].changes[0].value.messages[0] is handled
-    from gateway import parsers
+    from metasim.gateway import parsers
 
     def first_only(parse: Callable[..., list[Any]]) -> Callable[..., list[Any]]:
         return lambda payload, meta: parse(payload, meta)[:1]
@@ -36,8 +36,8 @@ def _hub_mode_unchecked() -> None:
     from starlette.requests import Request
     from starlette.responses import PlainTextResponse, Response
 
-    from gateway.routes import webhook
-    from gateway.security.signature import token_matches
+    from metasim.gateway.routes import webhook
+    from metasim.gateway.security.signature import token_matches
 
     def handshake_factory(runtime: Any, channel: str | None) -> Any:
         async def handshake(request: Request) -> Response:
@@ -53,8 +53,8 @@ def _hub_mode_unchecked() -> None:
 
 def _missing_signature_accepted() -> None:
     # a verifier that only checks a signature when one is present
-    from gateway.pipeline import signature
-    from gateway.security.signature import SignatureResult
+    from metasim.gateway.pipeline import signature
+    from metasim.gateway.security.signature import SignatureResult
 
     original = signature.verify
 
@@ -71,9 +71,9 @@ def _dedupe_on_body_hash() -> None:
     # redelivery whose bytes differ (re-serialised) slips through and is answered twice
     import contextvars
 
-    from gateway.pipeline import dedupe, outbox
-    from gateway.pipeline.base import Job, Stop
-    from gateway.store.base import OutboxItem
+    from metasim.gateway.pipeline import dedupe, outbox
+    from metasim.gateway.pipeline.base import Job, Stop
+    from metasim.gateway.store.base import OutboxItem
 
     body_key: contextvars.ContextVar[str] = contextvars.ContextVar("body_key", default="")
 
@@ -94,7 +94,7 @@ def _dedupe_on_body_hash() -> None:
 
 def _statuses_as_messages() -> None:
     # P1-02's bug: value.statuses handled like value.messages
-    from gateway import parsers
+    from metasim.gateway import parsers
 
     parse_wa = parsers._PARSERS["wa"]
 
@@ -120,7 +120,7 @@ def _statuses_as_messages() -> None:
 
 def _epoch_millis_as_seconds() -> None:
     # the backlog's old parser: every epoch value multiplied as seconds
-    from gateway.parsers import base
+    from metasim.gateway.parsers import base
 
     def to_iso(value: Any) -> str:
         moment = datetime.fromtimestamp(float(value), UTC)  # ms overflow: year out of range
@@ -131,7 +131,7 @@ def _epoch_millis_as_seconds() -> None:
 
 def _drop_attachments_with_200() -> None:
     # 200 answered while the update is dropped: attachment events vanish after the ACK
-    from gateway import parsers
+    from metasim.gateway import parsers
 
     for channel in ("ig", "msg"):
         parse = parsers._PARSERS[channel]
@@ -151,8 +151,8 @@ def _drop_attachments_with_200() -> None:
 
 def _retry_permanent_errors() -> None:
     # every Graph error retried: a permanent 100 / 131026 / 190 burns all attempts
-    from gateway.outbound import worker
-    from gateway.outbound.errors import Verdict
+    from metasim.gateway.outbound import worker
+    from metasim.gateway.outbound.errors import Verdict
 
     original = worker.classify
 
@@ -166,8 +166,8 @@ def _retry_permanent_errors() -> None:
 def _retry_permanent_errors_late() -> None:
     # n8n's "Retry On Fail" (1 s wait): a permanent error is retried once, after the scenario
     # that checked it had already passed; only the late-traffic audit can see it
-    from gateway.outbound import worker
-    from gateway.outbound.errors import Verdict
+    from metasim.gateway.outbound import worker
+    from metasim.gateway.outbound.errors import Verdict
 
     original = worker.classify
 
@@ -183,7 +183,7 @@ def _retry_permanent_errors_late() -> None:
 def _receipts_answered() -> None:
     # Instagram / Messenger read and delivery receipts answered like messages: with the fake's
     # receipts on, every reply earns a receipt that earns a reply (a reply loop)
-    from gateway.parsers import base, messaging
+    from metasim.gateway.parsers import base, messaging
 
     original = messaging.event
 

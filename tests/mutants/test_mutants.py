@@ -15,7 +15,7 @@ from tests.mutants.mutants import MUTANTS
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples/targets/reference-external.toml"
 CONTROL = "T14.05"  # health: every mutant must still pass it (the failures are the bug's)
-SERVE = 'command = ["{python}", "-m", "gateway.cli", "serve"]'
+SERVE = 'command = ["{python}", "-m", "metasim.gateway.cli", "serve"]'
 
 
 def mutant_target(tmp_path: Path, name: str) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulator.load.chaos import ChaosResult
+from metasim.simulator.load.chaos import ChaosResult
 
 
 def assert_exactly_once(result: ChaosResult, *, crashes: int, events: int) -> None:

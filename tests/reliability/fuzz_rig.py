@@ -13,11 +13,11 @@ from typing import Any
 
 import httpx
 
-from simulator.catalogue import build
-from simulator.context import BuildContext
-from simulator.graph import GraphConfig, TokenGrant, create_graph_app
-from steps.loop import LoopThread
-from steps.targets.lifespan import Lifespan
+from metasim.simulator.catalogue import build
+from metasim.simulator.context import BuildContext
+from metasim.simulator.graph import GraphConfig, TokenGrant, create_graph_app
+from metasim.steps.loop import LoopThread
+from metasim.steps.targets.lifespan import Lifespan
 from tests.support.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,7 +71,7 @@ def gateway_env(
 
 def valid_text(text: str, seed: int) -> bytes:
     """Meta-wire bytes of one WhatsApp text webhook to the acme tenant carrying ``text``."""
-    from simulator.signing import meta_bytes
+    from metasim.simulator.signing import meta_bytes
 
     payload = build(
         "wa.text",
@@ -106,8 +106,8 @@ class Rig:
         self.loop.run(self._boot(env))
 
     async def _boot(self, env: dict[str, str]) -> None:
-        from gateway.app import create_app
-        from gateway.settings import Settings
+        from metasim.gateway.app import create_app
+        from metasim.gateway.settings import Settings
 
         self.http = httpx.ASGITransport(app=self.graph.asgi)
         self.app = create_app(Settings.from_env(env), graph_transport=self.http)

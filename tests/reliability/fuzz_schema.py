@@ -10,9 +10,9 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from simulator.catalogue import build
-from simulator.context import BuildContext
-from simulator.schemas import schema
+from metasim.simulator.catalogue import build
+from metasim.simulator.context import BuildContext
+from metasim.simulator.schemas import schema
 
 # Leaf $defs hypothesis-jsonschema resolves quickly. The whole webhook schemas are out of its
 # reach: their entry/event defs take minutes to canonicalise and the WhatsApp/Instagram ones

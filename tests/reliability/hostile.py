@@ -7,9 +7,9 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from simulator.catalogue import build, names
-from simulator.context import BuildContext
-from simulator.signing import meta_bytes
+from metasim.simulator.catalogue import build, names
+from metasim.simulator.context import BuildContext
+from metasim.simulator.signing import meta_bytes
 from tests.reliability.fuzz_rig import Headers, sign
 
 PATHS = ("/webhook", "/webhook/wa", "/webhook/ig", "/webhook/msg")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.load.chaos import sigkill_scenario
+from metasim.simulator.load.chaos import sigkill_scenario
 from tests.reliability.chaos_checks import assert_exactly_once
 
 pytestmark = pytest.mark.slow

@@ -13,12 +13,12 @@ from pathlib import Path
 import psutil
 import pytest
 
-from simulator.graph import GraphConfig, TokenGrant, create_graph_app
-from simulator.graph.server import ServerThread
+from metasim.simulator.graph import GraphConfig, TokenGrant, create_graph_app
+from metasim.simulator.graph.server import ServerThread
+from metasim.simulator.net import free_port
 from tests.gateway.durability.harness import Gateway, wait_until
 from tests.reliability.fuzz_rig import GRAPH_TOKEN, PHONE_ID, gateway_env, sign, valid_text
 from tests.reliability.hostile import Case, cases
-from tests.support.net import free_port
 
 CASES = int(os.environ.get("FUZZ_PROCESS_CASES", "150"))
 # RSS growth allowed between the middle and the end of the run (allocator noise included)

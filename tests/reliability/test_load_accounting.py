@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from simulator.load.accounting import account
+from metasim.simulator.load.accounting import account
 
 
 def wa_send(text: str, status: int | None = 200) -> dict[str, Any]:

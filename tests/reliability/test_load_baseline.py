@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from simulator.load.bare import bare_app
-from simulator.load.profiles import get_profile
-from simulator.load.runner import run_baseline
+from metasim.simulator.load.bare import bare_app
+from metasim.simulator.load.profiles import get_profile
+from metasim.simulator.load.runner import run_baseline
 
 SECRET = "baseline-secret-0123456789"
 

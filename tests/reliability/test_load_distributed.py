@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from simulator.load.runner import LOCUSTFILE
-from simulator.load.stack import ADMIN_TOKEN, SECRET, Stack, free_port
+from metasim.simulator.load.runner import LOCUSTFILE
+from metasim.simulator.load.stack import ADMIN_TOKEN, SECRET, Stack
+from metasim.simulator.net import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 
 def test_short_steady_run_accounts_exactly_once(tmp_path: Path) -> None:
     out = tmp_path / "accounting.json"
-    cmd = [sys.executable, "-m", "simulator.cli.main", "load", "--profile", "80 mps steady"]
+    cmd = [sys.executable, "-m", "metasim.simulator.cli.main", "load", "--profile", "80 mps steady"]
     cmd += ["--duration", "12", "--rate", "40", "--redelivery", "0.2", "--statuses"]
     cmd += ["--json", str(out)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=150)
@@ -35,7 +35,7 @@ def test_short_steady_run_accounts_exactly_once(tmp_path: Path) -> None:
 
 
 def test_unknown_profile_is_refused_with_the_list() -> None:
-    cmd = [sys.executable, "-m", "simulator.cli.main", "load", "--profile", "90 mps"]
+    cmd = [sys.executable, "-m", "metasim.simulator.cli.main", "load", "--profile", "90 mps"]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "unknown load profile '90 mps'" in done.stderr and "80 mps steady" in done.stderr

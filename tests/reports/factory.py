@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reports.model import Results, RunInfo, ScenarioResult, StepResult
+from metasim.reports.model import Results, RunInfo, ScenarioResult, StepResult
 
 CONTRACT = {
     "events": [

@@ -71,7 +71,9 @@ Feature: Health
 
 CONFTEST = """\
 import pytest
-from reports import evidence
+from metasim.reports import evidence
+
+pytest_plugins = ["metasim.reports.plugin"]
 
 
 def pytest_configure(config):
@@ -91,7 +93,7 @@ import time
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from reports import evidence
+from metasim.reports import evidence
 
 scenarios("features")
 
@@ -147,7 +149,7 @@ def _():
 
 def test_plain_unit_test():
     # a real (passing) check: the plugin must report a non-scenario test beside the scenarios
-    from simulator.signing import meta_bytes
+    from metasim.simulator.signing import meta_bytes
     assert meta_bytes({"url": "https://wa.me/"}) == b'{"url":"https:\\\\/\\\\/wa.me\\\\/"}'
 """
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reports.allure_offline import main, strip_analytics
+from metasim.reports.allure_offline import main, strip_analytics
 
 # the shape allure 3.18's awesome plugin writes (generators.js template, analyticsEnable: true)
 PAGE = """<body>

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reports import backlog
+from metasim.reports import backlog
 from tests.reports.factory import scenario
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from reports.browser import ARGS, ROOT, ensure_chromium
+from metasim.reports.browser import ARGS, ROOT, ensure_chromium
 from tests.reports.synthetic import write_suite
 
 pytest_plugins = ["pytester"]

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from reports import evidence
+from metasim.reports import evidence
 
 
 @pytest.fixture

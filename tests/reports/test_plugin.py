@@ -211,8 +211,8 @@ def test_not_applicable_skipped_setup_error_undefined_step_and_no_id(suite: Any)
 
 
 def test_contract_snapshot_comes_from_the_catalogues(suite: Any) -> None:
-    from simulator import catalogue
-    from simulator.graph.errors import catalogue as graph_errors
+    from metasim.simulator import catalogue
+    from metasim.simulator.graph.errors import catalogue as graph_errors
 
     _, _, doc = suite
     contract = doc["contract"]

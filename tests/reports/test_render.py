@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from reports import contract
-from reports.render import anchor, render
+from metasim.reports import contract
+from metasim.reports.render import anchor, render
 from tests.reports.factory import CONTRACT, results, scenario
 
 EVIDENCE = {

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from reports.browser import ROOT, ensure_chromium
+from metasim.reports.browser import ROOT, ensure_chromium
 
 
 def bare_path(tmp_path: Path, *tools: str) -> str:

@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from reports import verdicts
+from metasim.reports import verdicts
 
 NODEID = "features/test_features.py::test_a_fault_is_not_retried[WhatsApp-invalid parameter]"
 NAME = "A invalid parameter answered to a WhatsApp reply is not retried"
@@ -75,7 +75,7 @@ class _Report:
 
 
 def test_a_check_outside_the_targets_levels_is_advice_not_a_failure() -> None:
-    from reports.collect import outcome_of
+    from metasim.reports.collect import outcome_of
 
     reason = "advice: the reference level's check (zoo is judged on meta, backlog)"
     held = outcome_of({"call": _Report(skipped=False, wasxfail=reason)})  # type: ignore[dict-item]

@@ -12,6 +12,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
+TEAM_TEMPLATE = ROOT / "examples" / "adopting" / "ci" / "metasim.yml"
 CHECK = Path(sys.executable).with_name("check-jsonschema")
 
 
@@ -39,7 +40,7 @@ def steps(doc: dict[Any, Any], job: str) -> list[dict[str, Any]]:
 
 
 def test_workflows_pass_the_github_workflow_schema_offline() -> None:
-    done = lint(WORKFLOWS / "acceptance.yml", WORKFLOWS / "scheduled-backup.yml")
+    done = lint(WORKFLOWS / "acceptance.yml", WORKFLOWS / "scheduled-backup.yml", TEAM_TEMPLATE)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ok -- validation done" in done.stdout
 
@@ -78,3 +79,16 @@ def test_scheduled_backup_runs_the_backup_with_seven_day_retention() -> None:
     assert doc["jobs"]["backup"]["env"]["BACKUP_RETENTION_DAYS"] == "7"
     [upload] = [s for s in job if s.get("uses", "").startswith("actions/upload-artifact@")]
     assert upload["with"]["retention-days"] == 7
+
+
+def test_the_teams_template_installs_a_release_and_runs_metasim_test_on_its_target() -> None:
+    doc: dict[Any, Any] = yaml.safe_load(TEAM_TEMPLATE.read_text(encoding="utf-8"))
+    job = steps(doc, "contract")
+    runs = "\n".join(s.get("run", "") for s in job)
+    # outside metasim's repository: no make target, no checkout of metasim, a pinned install
+    assert "make " not in runs and "repository: " not in TEAM_TEMPLATE.read_text()
+    assert 'pip" install' in runs and '-c "$METASIM_CONSTRAINTS"' in runs
+    [test] = [s for s in job if "metasim test" in s.get("run", "")]
+    assert "--target metasim/target.toml" in test["run"] and "--features" in test["run"]
+    [keep] = [s for s in job if s.get("uses", "").startswith("actions/upload-artifact")]
+    assert keep["if"] == "always()" and keep["with"]["path"] == "metasim-report/"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from simulator import catalogue, schemas
-from simulator.builders.batch import BatchError, batch, count_updates, wrap
-from simulator.context import BuildContext
+from metasim.simulator import catalogue, schemas
+from metasim.simulator.builders.batch import BatchError, batch, count_updates, wrap
+from metasim.simulator.context import BuildContext
 
 
 def ctx() -> BuildContext:

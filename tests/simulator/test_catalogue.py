@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from simulator import catalogue, schemas
-from simulator.catalogue import CatalogueEvent, UnknownDialect, UnknownEvent
-from simulator.context import BuildContext
-from simulator.overrides import OverrideError
-from simulator.signing import meta_bytes
+from metasim.simulator import catalogue, schemas
+from metasim.simulator.catalogue import CatalogueEvent, UnknownDialect, UnknownEvent
+from metasim.simulator.context import BuildContext
+from metasim.simulator.overrides import OverrideError
+from metasim.simulator.signing import meta_bytes
 
 SCHEMA = {"wa": "whatsapp/webhook", "ig": "instagram/webhook", "msg": "messenger/webhook"}
 

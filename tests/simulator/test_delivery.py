@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from simulator.delivery import DEFAULT_TIMEOUTS, Deliverer, RetryPolicy, SyncDeliverer
-from simulator.signing_defects import DEFECTS
+from metasim.simulator.delivery import DEFAULT_TIMEOUTS, Deliverer, RetryPolicy, SyncDeliverer
+from metasim.simulator.signing_defects import DEFECTS
 from tests.cli.fake_gateway import SECRET, make_app
 
 FAST = RetryPolicy(compression=1e9)  # the whole Meta schedule in microseconds
@@ -183,7 +183,7 @@ def test_handshake_spots_a_gateway_that_ignores_hub_mode(deliverer):
 
 
 def test_unreachable_url_is_a_failed_attempt_not_an_exception():
-    from tests.support.net import free_port
+    from metasim.simulator.net import free_port
 
     with SyncDeliverer(f"http://127.0.0.1:{free_port()}", SECRET, retry=RetryPolicy.none()) as d:
         record = d.deliver(message(), path="/webhook/msg")
@@ -203,7 +203,7 @@ def test_channel_is_required_when_the_object_is_unknown(deliverer):
 
 
 def test_deliver_sync_is_a_one_call_convenience(app):
-    from simulator.delivery import deliver_sync
+    from metasim.simulator.delivery import deliver_sync
 
     record = deliver_sync(app, SECRET, message(), path="/webhook/msg", retry=RetryPolicy.none())
     assert record.ok and len(app.state.received) == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulator.delivery import RetryPolicy, SyncDeliverer
+from metasim.simulator.delivery import RetryPolicy, SyncDeliverer
 from tests.cli.fake_gateway import SECRET, TOKEN
 from tests.cli.server import running_gateway
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from simulator import schemas
-from simulator.schemas import errors
+from metasim.simulator import schemas
+from metasim.simulator.schemas import errors
 
 SCHEMA = "envelope"
 REQUIRED = [

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from simulator import catalogue
-from simulator.builders import instagram
-from simulator.context import BuildContext, Tenant
-from simulator.schemas import errors
+from metasim.simulator import catalogue
+from metasim.simulator.builders import instagram
+from metasim.simulator.context import BuildContext, Tenant
+from metasim.simulator.schemas import errors
 
 NOW = 1767300000.25
 NOW_MS = 1767300000250

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from simulator import catalogue
+from metasim.simulator import catalogue
 from tests.support.catalogue_contract import check_contract
 from tests.support.json_docs import load_samples
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from simulator.schemas import errors
+from metasim.simulator.schemas import errors
 from tests.support.json_docs import get, load_samples, matches
 from tests.support.schema_contract import webhook_schema_tests
 

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from simulator import catalogue
-from simulator.builders import messenger
-from simulator.context import BuildContext, Tenant
-from simulator.schemas import errors
+from metasim.simulator import catalogue
+from metasim.simulator.builders import messenger
+from metasim.simulator.context import BuildContext, Tenant
+from metasim.simulator.schemas import errors
 
 NOW = 1767300000.25  # 2026-01-01T20:40:00.250Z
 NOW_MS = 1767300000250

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.overrides import (
+from metasim.simulator.overrides import (
     OverrideError,
     apply_overrides,
     parse_assignment,

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from simulator.signing_defects import DEFECTS, DefectNotApplicable, defective, signed
+from metasim.simulator.signing_defects import DEFECTS, DefectNotApplicable, defective, signed
 
 SECRET = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 PAYLOAD = {

@@ -9,8 +9,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.signing import meta_bytes, signature_headers, utf8_bytes
-from simulator.signing_defects import DefectNotApplicable, defective
+from metasim.simulator.signing import meta_bytes, signature_headers, utf8_bytes
+from metasim.simulator.signing_defects import DefectNotApplicable, defective
 from tests.support.webhooks import wa_text_webhook
 
 SECRET = "6d1c2a9f0e8b7d6c5a4f3e2d1c0b9a88"

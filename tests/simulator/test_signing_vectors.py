@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.signing import meta_bytes, sha1_hex, sha256_hex, signature_headers
+from metasim.simulator.signing import meta_bytes, sha1_hex, sha256_hex, signature_headers
 
 VECTORS = json.loads(
     (Path(__file__).resolve().parents[2] / "payloads" / "vectors" / "signatures.json").read_text(

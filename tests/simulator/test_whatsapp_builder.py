@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from simulator import schemas
-from simulator.builders import whatsapp as wa
-from simulator.context import BuildContext, Tenant
+from metasim.simulator import schemas
+from metasim.simulator.builders import whatsapp as wa
+from metasim.simulator.context import BuildContext, Tenant
 from tests.support.catalogue_contract import KEYS
 from tests.support.json_docs import load_samples
 
@@ -369,7 +369,7 @@ def test_message_payload_sets_fields_on_the_type_object_or_the_message() -> None
 
 
 def test_non_ascii_text_is_escaped_as_meta_sends_it() -> None:
-    from simulator.signing import meta_bytes
+    from metasim.simulator.signing import meta_bytes
 
     body = meta_bytes(wa.refresh(SAMPLES["wa.text.non_ascii"]["payload"], ctx()))
     assert b"tr\\u00e8s" in body and b"\\ud83d\\udc4d" in body
@@ -378,7 +378,7 @@ def test_non_ascii_text_is_escaped_as_meta_sends_it() -> None:
 
 
 def test_the_catalogue_builds_whatsapp_events_through_this_builder() -> None:
-    from simulator import catalogue
+    from metasim.simulator import catalogue
 
     assert "wa.status.played" in catalogue.names("wa")
     built = catalogue.build("wa.audio.voice", ctx(), dialect="bsuid")

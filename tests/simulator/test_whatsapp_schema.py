@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from simulator import schemas
+from metasim.simulator import schemas
 from tests.support.json_docs import load_samples, with_value, without
 
 SAMPLES = load_samples("whatsapp")

@@ -8,13 +8,13 @@ import sys
 def graph_serve_argv(port: int, *options: str) -> list[str]:
     """``metasim graph serve`` on 127.0.0.1:``port`` with ``options``, logging warnings only.
 
-    Run through this interpreter (``-m simulator.cli.main``) so the child uses the same venv as
+    Run through this interpreter (``-m metasim.simulator.cli.main``) so the child uses the same venv as
     the test or benchmark that starts it, installed console script or not.
     """
     return [
         sys.executable,
         "-m",
-        "simulator.cli.main",
+        "metasim.simulator.cli.main",
         "graph",
         "serve",
         "--port",

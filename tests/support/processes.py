@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from tests.support.net import wait_listening
+from metasim.simulator.net import wait_listening
 
 
 def stop(process: subprocess.Popen[Any], timeout: float = 10.0) -> None:

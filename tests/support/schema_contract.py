@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from simulator.schemas import errors
+from metasim.simulator.schemas import errors
 from tests.support.json_docs import removals, with_unknown_field, with_value, without
 
 Required = Callable[[dict[str, Any], tuple[str, ...]], bool]

@@ -20,10 +20,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from simulator.catalogue import build
-from simulator.context import BuildContext
-from simulator.signing import meta_bytes, signature_headers
-from tests.support.net import free_port, wait_listening
+from metasim.simulator.catalogue import build
+from metasim.simulator.context import BuildContext
+from metasim.simulator.net import free_port, wait_listening
+from metasim.simulator.signing import meta_bytes, signature_headers
 
 ROOT = Path(__file__).resolve().parents[3]
 SECRET = "durability-app-secret-0123456789"

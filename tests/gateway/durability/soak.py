@@ -24,9 +24,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from simulator.load.chaos_traffic import TrafficPlan, run_traffic
-from simulator.load.stack import SECRET, Stack
-from tests.gateway.store.redis_server import redis_server
+from metasim.simulator.load.chaos_traffic import TrafficPlan, run_traffic
+from metasim.simulator.load.redis_server import redis_server
+from metasim.simulator.load.stack import SECRET, Stack
 
 TABLES = ("inbox", "outbox", "dedupe", "quarantine")
 

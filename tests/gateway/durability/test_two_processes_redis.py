@@ -9,6 +9,7 @@ import httpx
 import pytest
 import redis
 
+from metasim.simulator.load.redis_server import redis_server
 from tests.gateway.durability.harness import (
     CountingGraph,
     Gateway,
@@ -16,7 +17,6 @@ from tests.gateway.durability.harness import (
     signed_text,
     wait_until,
 )
-from tests.gateway.store.redis_server import redis_server
 
 pytestmark = pytest.mark.slow
 MESSAGES = 30

@@ -27,7 +27,9 @@ def _children(pid: int) -> list[psutil.Process]:
 
 
 def _child(gw: Gateway) -> psutil.Process:
-    kids = [p for p in _children(gw.proc.pid) if "gateway.split.child" in " ".join(p.cmdline())]
+    kids = [
+        p for p in _children(gw.proc.pid) if "metasim.gateway.split.child" in " ".join(p.cmdline())
+    ]
     assert len(kids) == 1, f"expected one worker process, found {[p.cmdline() for p in kids]}"
     return kids[0]
 

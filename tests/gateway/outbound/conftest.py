@@ -15,13 +15,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.observability.logs import configure_logging
-from gateway.observability.metrics import Metrics
-from gateway.outbound.graph_client import GraphClient
-from gateway.runtime import Runtime
-from gateway.settings import Settings
-from gateway.store.base import OutboxItem, Store
-from gateway.tenants import Tenants
+from metasim.gateway.observability.logs import configure_logging
+from metasim.gateway.observability.metrics import Metrics
+from metasim.gateway.outbound.graph_client import GraphClient
+from metasim.gateway.runtime import Runtime
+from metasim.gateway.settings import Settings
+from metasim.gateway.store.base import OutboxItem, Store
+from metasim.gateway.tenants import Tenants
 from tests.gateway.store.conftest import (  # noqa: F401  (fixtures shared with the store suite)
     Clock,
     anyio_backend,

@@ -17,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gateway.outbound.aiohttp_transport import AiohttpTransport
-from gateway.outbound.graph_client import GraphClient
-from tests.support.net import free_port, wait_listening
+from metasim.gateway.outbound.aiohttp_transport import AiohttpTransport
+from metasim.gateway.outbound.graph_client import GraphClient
+from metasim.simulator.net import free_port, wait_listening
 
 pytestmark = pytest.mark.anyio
 T = TypeVar("T")

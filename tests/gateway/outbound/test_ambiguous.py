@@ -15,14 +15,14 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from gateway.outbound.aiohttp_transport import AiohttpTransport
-from gateway.outbound.graph_client import GraphClient
-from gateway.outbound.worker import OutboxWorker
-from simulator.graph import GraphApp, GraphConfig, create_graph_app
-from simulator.graph.server import ServerThread
-from simulator.graph.tokens import TokenGrant
+from metasim.gateway.outbound.aiohttp_transport import AiohttpTransport
+from metasim.gateway.outbound.graph_client import GraphClient
+from metasim.gateway.outbound.worker import OutboxWorker
+from metasim.simulator.graph import GraphApp, GraphConfig, create_graph_app
+from metasim.simulator.graph.server import ServerThread
+from metasim.simulator.graph.tokens import TokenGrant
+from metasim.simulator.net import free_port
 from tests.gateway.outbound.conftest import PHONE_ID, TOKEN, Clock, RuntimeFactory, reply
-from tests.support.net import free_port
 
 pytestmark = pytest.mark.anyio
 

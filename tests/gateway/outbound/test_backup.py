@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway import backup
-from gateway.cli import main
-from gateway.store import open_store
+from metasim.gateway import backup
+from metasim.gateway.cli import main
+from metasim.gateway.store import open_store
 from tests.gateway.outbound.conftest import reply
 
 DAY = 86_400.0

@@ -8,8 +8,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from gateway.outbound.backoff import delay, parse_retry_after
-from gateway.outbound.errors import classify
+from metasim.gateway.outbound.backoff import delay, parse_retry_after
+from metasim.gateway.outbound.errors import classify
 
 
 def err(code: int, sub: int | None = None) -> dict:

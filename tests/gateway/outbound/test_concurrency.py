@@ -13,13 +13,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.observability.metrics import Metrics
-from gateway.outbound.graph_client import GraphClient
-from gateway.outbound.worker import OutboxWorker
-from gateway.runtime import Runtime
-from gateway.settings import Settings
-from gateway.store.base import Store
-from gateway.tenants import Tenants
+from metasim.gateway.observability.metrics import Metrics
+from metasim.gateway.outbound.graph_client import GraphClient
+from metasim.gateway.outbound.worker import OutboxWorker
+from metasim.gateway.runtime import Runtime
+from metasim.gateway.settings import Settings
+from metasim.gateway.store.base import Store
+from metasim.gateway.tenants import Tenants
 from tests.gateway.outbound.conftest import CLIENTS, WA_OK, Clock, reply
 
 pytestmark = pytest.mark.anyio

@@ -12,11 +12,11 @@ import jsonschema
 import pytest
 from starlette.applications import Starlette
 
-from gateway.outbound.worker import OutboxWorker
-from gateway.routes.admin import admin_routes
-from gateway.routes.outbound_api import outbound_routes
-from gateway.runtime import Runtime
-from gateway.store.base import Quarantined
+from metasim.gateway.outbound.worker import OutboxWorker
+from metasim.gateway.routes.admin import admin_routes
+from metasim.gateway.routes.outbound_api import outbound_routes
+from metasim.gateway.runtime import Runtime
+from metasim.gateway.store.base import Quarantined
 from tests.gateway.outbound.conftest import (
     PHONE_ID,
     Clock,

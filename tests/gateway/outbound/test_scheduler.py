@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.outbound.dlq_scheduler import DlqScheduler
-from gateway.outbound.worker import OutboxWorker
+from metasim.gateway.outbound.dlq_scheduler import DlqScheduler
+from metasim.gateway.outbound.worker import OutboxWorker
 from tests.gateway.outbound.conftest import (
     Clock,
     FakeGraph,

@@ -9,8 +9,9 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from gateway.outbound.graph_client import GraphClient
-from gateway.outbound.worker import OutboxWorker
+from metasim.gateway.outbound.graph_client import GraphClient
+from metasim.gateway.outbound.worker import OutboxWorker
+from metasim.simulator.net import free_port
 from tests.gateway.outbound.conftest import (
     TOKEN,
     Clock,
@@ -20,7 +21,6 @@ from tests.gateway.outbound.conftest import (
     lines,
     reply,
 )
-from tests.support.net import free_port
 
 pytestmark = pytest.mark.anyio
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.store import open_store
-from gateway.store.base import Store
-from tests.gateway.store.redis_server import redis_server
+from metasim.gateway.store import open_store
+from metasim.gateway.store.base import Store
+from metasim.simulator.load.redis_server import redis_server
 
 _prefixes = itertools.count()
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.store import StoreURLError, open_store
-from gateway.store.base import InboxEvent, OutboxItem, Quarantined, Retention, Store
-from gateway.store.records import SnapshotError
+from metasim.gateway.store import StoreURLError, open_store
+from metasim.gateway.store.base import InboxEvent, OutboxItem, Quarantined, Retention, Store
+from metasim.gateway.store.records import SnapshotError
 from tests.gateway.store.conftest import Clock
 
 pytestmark = pytest.mark.anyio

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.store import open_store
-from gateway.store.base import InboxEvent, OutboxItem
+from metasim.gateway.store import open_store
+from metasim.gateway.store.base import InboxEvent, OutboxItem
 from tests.gateway.store.conftest import Clock
 
 pytestmark = pytest.mark.anyio
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[3]
 # and then sleeps until the test kills it
 HOLDER = """
 import asyncio, sys, time
-from gateway.store import open_store
+from metasim.gateway.store import open_store
 async def main():
     s = open_store(sys.argv[1])
     got = await s.inbox_claim("holder", 10, 30.0)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.store.base import InboxEvent, OutboxItem
-from gateway.store.group_commit import GroupCommit
-from gateway.store.sqlite import SqliteStore
+from metasim.gateway.store.base import InboxEvent, OutboxItem
+from metasim.gateway.store.group_commit import GroupCommit
+from metasim.gateway.store.sqlite import SqliteStore
 
 pytestmark = pytest.mark.anyio
 

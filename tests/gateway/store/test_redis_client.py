@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from gateway.app import build_app
-from gateway.store import open_store
-from gateway.store.redis import RedisStore
+from metasim.gateway.app import build_app
+from metasim.gateway.store import open_store
+from metasim.gateway.store.redis import RedisStore
 from tests.gateway.conftest import make_runtime, meta_bytes, sign
 
 pytestmark = pytest.mark.anyio

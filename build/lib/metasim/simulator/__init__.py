@@ -1,0 +1,1 @@
+"""metasim's Meta side of the wire: payload catalogue, signing, delivery and the fake Graph API."""

@@ -1,0 +1,1 @@
+"""Channel builders: catalogue samples made into fresh, Meta-exact webhook payloads."""

@@ -1,0 +1,1 @@
+"""The ``metasim`` console script: one module per command, registered in main.py."""

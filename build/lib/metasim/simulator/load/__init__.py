@@ -1,0 +1,1 @@
+"""metasim load: Locust load profiles, a process stack to load, exactly-once accounting."""

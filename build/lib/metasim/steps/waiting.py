@@ -1,0 +1,105 @@
+"""Waiting for the gateway's sends without waiting out a timeout when it has gone quiet."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from metasim.simulator.graph.recorder import RecordedCall
+from metasim.steps.world import World
+
+T = TypeVar("T")
+REPLY_TIMEOUT = 5.0
+INTERVAL = 0.01
+
+
+def quiet(world: World, expected: int = 1) -> bool:
+    """True when the gateway has answered every delivery and then sent nothing for the
+    target's ``quiet_seconds``, and nothing it was told suggests it should still be waiting.
+
+    A gateway waiting out a Retry-After, or one whose last send failed (it may be backing off
+    before a retry), is given the whole timeout instead.
+    """
+    target = world.target
+    ledger = target.graph.ledger
+    now = time.monotonic()
+    last = max(ledger.last_activity, target.last_delivery_at, world.owned.began)
+    # a gateway may chew on a 1000-update batch a while before its first send: 3 ms a message
+    patience = target.config.quiet_seconds + 0.003 * max(expected - 1, 0)
+    if now - last < patience:
+        return False
+    if now < world.owned.hold_until + target.config.quiet_seconds:
+        return False
+    sightings = ledger.sightings(world.owned)
+    return not sightings or sightings[-1].accepted
+
+
+def wait_until(
+    world: World,
+    probe: Callable[[], T],
+    accept: Callable[[T], bool],
+    timeout: float,
+    expected: int = 1,
+) -> T:
+    """Call ``probe`` until ``accept(value)``, the gateway went quiet, or ``timeout``."""
+    deadline = time.monotonic() + timeout
+    value = probe()
+    while not accept(value) and time.monotonic() < deadline and not quiet(world, expected):
+        time.sleep(INTERVAL)
+        value = probe()
+    return value
+
+
+def wait_for_sends(
+    world: World,
+    accept: Callable[[list[RecordedCall]], bool],
+    *,
+    timeout: float = REPLY_TIMEOUT,
+    expected: int = 1,
+) -> list[RecordedCall]:
+    """The scenario's sends, once ``accept`` holds or the gateway went quiet."""
+    return wait_until(world, world.sends, accept, timeout, expected)
+
+
+def wait_for_accepted(
+    world: World, accept: Callable[[list[RecordedCall]], bool], *, timeout: float = REPLY_TIMEOUT
+) -> list[RecordedCall]:
+    """The scenario's accepted (2xx) sends, once ``accept`` holds or the gateway went quiet."""
+    return wait_until(world, world.accepted, accept, timeout)
+
+
+def wait_for_calls(
+    world: World, probe: Callable[[], list[Any]], *, timeout: float = REPLY_TIMEOUT
+) -> list[Any]:
+    """Any list of calls, until it is not empty or the gateway went quiet."""
+    return wait_until(world, probe, bool, timeout)
+
+
+SHOWN_CALLS = 8  # a failure lists this many calls, then counts the rest
+
+
+def describe_calls(calls: list[RecordedCall]) -> str:
+    """``#12 POST /v25.0/1065.../messages to=15551234567 text -> 200; ...`` or ``none``."""
+    shown = "; ".join(
+        f"#{c.seq} {c.method} {c.path} to={c.recipient} {c.type or ''} -> {c.status}"
+        for c in calls[:SHOWN_CALLS]
+    )
+    more = f"; ... and {len(calls) - SHOWN_CALLS} more" if len(calls) > SHOWN_CALLS else ""
+    return (shown + more) or "none"
+
+
+def nothing_seen(world: World, wanted: str) -> str:
+    """The failure text for a check that saw no send: what was expected, what happened."""
+    users = ", ".join(sorted(world.owned.users)) or "(the sample names no user)"
+    answers = ", ".join(r.final.describe() for r in world.records) or "nothing was delivered"
+    waited = time.monotonic() - (world.target.last_delivery_at or world.owned.began)
+    lines = [
+        f"expected {wanted} to this scenario's users ({users}); the fake Graph API received no "
+        f"send to them in the {waited:.1f} s after the last delivery.",
+        f"The gateway answered the deliveries: {answers}.",
+    ]
+    stray = [s.call for s in world.target.graph.ledger.stray if s.at >= world.owned.began]
+    if stray:
+        lines.append(f"Sends to users no scenario owns, meanwhile: {describe_calls(stray[-5:])}.")
+    return "\n".join(lines)
