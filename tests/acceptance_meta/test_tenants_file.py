@@ -30,3 +30,18 @@ def test_the_reference_targets_tenants_become_a_valid_clients_file(tmp_path: Pat
     assert late is not None and not late.token_ok(now=1767225600.0)  # expired before 2026
     fixed = tenants.resolve("ig", config.tenant("secondary").ig_account_id)
     assert fixed is not None and fixed.reply_rule.kind == "fixed"
+
+
+def test_the_checked_in_clients_file_is_the_reference_targets_tenants() -> None:
+    # steps/targets/clients.json serves hand runs of a zoo gateway (its README); the harness
+    # itself writes {tenants_file}: the two must grant the same ids, tokens and reply rules
+    kept = json.loads((ROOT / "steps" / "targets" / "clients.json").read_text(encoding="utf-8"))
+    written = tenants_file.document(resolve("reference"))
+
+    def grants(doc: dict) -> list[tuple]:
+        return sorted(
+            (json.dumps(c["channels"], sort_keys=True), c["token"], json.dumps(c["reply_rule"]))
+            for c in doc["clients"]
+        )
+
+    assert grants(kept) == grants(written)

@@ -1,1 +1,0 @@
-"""The reference gateway: Meta webhooks in, canonical envelopes through one pipeline, Graph sends out."""

@@ -1,1 +1,0 @@
-"""Structured JSON logs and Prometheus metrics of the gateway."""

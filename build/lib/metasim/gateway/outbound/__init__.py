@@ -1,1 +1,0 @@
-"""The send side: Graph client, request bodies, error classification, outbox worker, DLQ."""

@@ -1,1 +1,0 @@
-"""Inbound security: Meta's webhook signature and the GET handshake token."""

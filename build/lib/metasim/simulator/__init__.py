@@ -1,1 +1,0 @@
-"""metasim's Meta side of the wire: payload catalogue, signing, delivery and the fake Graph API."""

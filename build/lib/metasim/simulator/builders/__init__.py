@@ -1,1 +1,0 @@
-"""Channel builders: catalogue samples made into fresh, Meta-exact webhook payloads."""

@@ -1,1 +1,0 @@
-"""The ``metasim`` console script: one module per command, registered in main.py."""

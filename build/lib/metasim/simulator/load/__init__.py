@@ -1,1 +1,0 @@
-"""metasim load: Locust load profiles, a process stack to load, exactly-once accounting."""
