@@ -33,8 +33,8 @@ RETRY_AFTER_SECONDS = 3
 def replies(world: World, count: int, check: str = "") -> list[RecordedCall]:
     """Wait until ``count`` sends are seen (or the gateway went quiet), then check no more
     arrive during the settle window. Later sends are still caught by the late audit."""
-    # a big batch takes the gateway longer: 50 ms more per expected reply (a gateway sending
-    # 40 replies a second, on a busy machine, needs about 50 s for Meta's 1000-update batch)
+    # a big batch takes the gateway longer before its first reply too: 50 ms more per expected
+    # reply (the wait then goes on for as long as replies keep coming: steps/waiting.py)
     timeout = REPLY_TIMEOUT + 0.05 * count
     seen = wait_for_sends(world, lambda calls: len(calls) >= count, timeout=timeout, expected=count)
     # one settle window per scenario and count: later checks of the same replies reuse it

@@ -34,8 +34,11 @@ GRAPH_TOKEN = os.environ["GRAPH_TOKEN"]
 MAX_BODY = 1024 * 1024
 # Meta redelivers a webhook it thinks was lost: remember message ids so each is echoed once
 SEEN_LIMIT = 100_000
-# transient Graph errors worth a second try (rate limits, Meta-side trouble)
-TRANSIENT_CODES = {1, 2, 4, 17, 32, 613, 80007, 130429, 131000, 131048, 131056}
+# transient Graph errors worth another try (rate limits, Meta-side trouble, Graph's error
+# codes page): anything else (a bad token, a closed 24 h window, a bad body) fails the same way
+# every time, and a retry would only repeat it
+TRANSIENT_CODES = {1, 2, 4, 17, 32, 613, 80007, 130429, 131000, 131016, 131048, 131056}
+ATTEMPTS = 3
 
 seen: dict[str, None] = {}
 seen_lock = threading.Lock()
@@ -113,24 +116,32 @@ def texts(body: dict[str, Any]) -> list[tuple[str, dict[str, str], str]]:
 
 
 def send(whom: dict[str, str], text: str) -> None:
-    """POST the echo to Graph; one retry on a transient error, after Retry-After if given."""
+    """POST the reply to Graph: up to ATTEMPTS on transient errors, after Retry-After if given
+    (else 1 s, then 2 s); a refused connection is retried too (the request never left)."""
     payload = {"messaging_product": "whatsapp", **whom, "type": "text", "text": {"body": text}}
     request = urllib.request.Request(
         f"{GRAPH_URL}/{PHONE_NUMBER_ID}/messages",
         data=json.dumps(payload).encode(),
         headers={"Authorization": f"Bearer {GRAPH_TOKEN}", "Content-Type": "application/json"},
     )
-    for attempt in (1, 2):
+    for attempt in range(1, ATTEMPTS + 1):
         try:
             urllib.request.urlopen(request, timeout=10).read()
             return
         except urllib.error.HTTPError as exc:
             error = json.loads(exc.read() or b"{}").get("error") or {}
-            if attempt == 2 or error.get("code") not in TRANSIENT_CODES:
+            if attempt == ATTEMPTS or error.get("code") not in TRANSIENT_CODES:
                 print(f"send to {whom} failed: HTTP {exc.code} {error}", flush=True)
                 return
-            time.sleep(float(exc.headers.get("Retry-After") or 1))
-        except OSError as exc:  # no answer: Graph may have sent it, so no blind retry
+            time.sleep(float(exc.headers.get("Retry-After") or attempt))
+        except urllib.error.URLError as exc:
+            refused = isinstance(exc.reason, ConnectionRefusedError)
+            if not refused or attempt == ATTEMPTS:
+                # no answer after the request left: Graph may have sent it, no blind retry
+                print(f"send to {whom}: no answer ({exc.reason})", flush=True)
+                return
+            time.sleep(attempt)
+        except OSError as exc:  # a read timeout or a reset: as ambiguous as above
             print(f"send to {whom}: no answer ({exc})", flush=True)
             return
 
@@ -186,7 +197,9 @@ class Webhook(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
-    threading.Thread(target=sender, daemon=True).start()
+    # a few senders, so one reply waiting out a Retry-After does not hold up the others
+    for _ in range(4):
+        threading.Thread(target=sender, daemon=True).start()
     server = ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Webhook)
     print(f"listening on 127.0.0.1:{server.server_port}", flush=True)
     server.serve_forever()

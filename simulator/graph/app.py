@@ -100,6 +100,9 @@ class GraphApp:
             else:
                 await no_answer(send, receive, drop.fault.hold)
             return
+        except BaseException:
+            self.recorder.in_flight -= 1  # a bug or a cancelled request: no longer being answered
+            raise
         call.status = answer.status
         if answer.media_type == "application/json":
             call.response = answer.body

@@ -178,16 +178,21 @@ class Recorder:
         # called with each call once it is answered (or dropped): observers such as the
         # acceptance harness's traffic ledger attribute calls as they happen, without polling
         self.listeners: list[Callable[[RecordedCall], None]] = []
+        # calls being answered right now: a busy fake is not a quiet gateway (an observer that
+        # waits for silence must not take the fake's own slowness for the gateway's)
+        self.in_flight = 0
 
     def new_call(self, **fields: Any) -> RecordedCall:
         """Start the record of an incoming request (its answer is filled in later)."""
         self._seq += 1
         call = RecordedCall(seq=self._seq, **fields)
         self._calls.append(call)
+        self.in_flight += 1
         return call
 
     def finish(self, call: RecordedCall) -> None:
         """The fake is done with ``call`` (answered or dropped): tell the listeners."""
+        self.in_flight -= 1
         for listener in self.listeners:
             listener(call)
 

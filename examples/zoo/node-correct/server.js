@@ -254,7 +254,13 @@ async function sendWithRetry(url, token, body, what) {
       if (after > 0) delay = Math.max(delay, after * 1000);
       log('warn', 'graph send failed, will retry', { ...what, attempt, status: res.status, code: json?.error?.code });
     } catch (err) {
-      log('warn', 'graph send error, will retry', { ...what, attempt, error: String(err) });
+      // No answer after the request left (a timeout, a reset): Graph may have accepted it, and a
+      // retry would send the reply twice. Only a connection that was never made is retried.
+      if (err?.cause?.code !== 'ECONNREFUSED') {
+        log('error', 'no answer from graph: the reply may have been sent, not retried', { ...what, attempt, error: String(err) });
+        return false;
+      }
+      log('warn', 'graph unreachable, will retry', { ...what, attempt, error: String(err) });
     }
     if (attempt < MAX_ATTEMPTS) await sleep(delay);
   }
