@@ -19,13 +19,23 @@ Feature: T14 operations: health, readiness, handshake after restart
     And Meta verifies the WhatsApp webhook with the right verify token
     Then the gateway answers 200 with the challenge
 
-  @T14.03 @needs-restart @msg
-  Scenario: A message delivered after a restart is answered once
-    Given a "msg.text" sample
+  @T14.03 @needs-restart
+  Scenario Outline: A <channel> message delivered after a restart is answered once
+    Given a "<event>" sample
     When the gateway restarts
     And the sample is delivered
     Then the gateway acknowledges with 200
     And the fake Graph API receives exactly 1 reply
+
+    @msg
+    Examples: Messenger
+      | channel   | event    |
+      | Messenger | msg.text |
+
+    @ig
+    Examples: Instagram
+      | channel   | event   |
+      | Instagram | ig.text |
 
   @T14.04 @P2-05 @needs-backup
   Scenario: A backup writes a new snapshot and keeps seven days of them

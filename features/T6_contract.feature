@@ -55,3 +55,8 @@ Feature: T6 contract validation of the canonical envelope and malformed input
     Examples: Messenger
       | channel   |
       | Messenger |
+
+    @ig
+    Examples: Instagram
+      | channel   |
+      | Instagram |

@@ -47,6 +47,11 @@ Feature: T9 outbox retries and dead-letter queue
       | fault         | event    |
       | expired token | msg.text |
 
+    @ig
+    Examples: Instagram
+      | fault         | event   |
+      | expired token | ig.text |
+
   @T9.05 @P1-06 @needs-restart @needs-dead-letters @wa
   Scenario: The scheduled DLQ handler replays a dead-lettered reply once Graph recovers
     Given the gateway runs with the "dlq-replay-every-second" setting
