@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import tomllib
 import zipfile
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -163,3 +168,41 @@ def test_metasim_test_runs_a_teams_gateway_with_the_suite_and_its_own_feature(
     others = [o for (_, channel), o in outcomes.items() if channel in ("ig", "msg")]
     assert others and set(others) == {"not_applicable"}, outcomes
     assert (report / "index.html").is_file() and (report / "junit.xml").is_file()
+
+
+class _Webhook(BaseHTTPRequestHandler):
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((dict(self.headers), body))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_catalogue_trigger_and_load_work_from_the_installed_wheel(
+    venv: Path, tmp_path: Path
+) -> None:
+    events = run([str(venv / "metasim"), "events", "--channel", "wa"], tmp_path).stdout
+    assert "wa.text" in events and "wa.image" in events
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Webhook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/webhook"
+        run([str(venv / "metasim"), "trigger", "wa.text", "--to", url, "--secret", "s3"], tmp_path)
+    finally:
+        server.shutdown()
+    [(headers, body)] = _Webhook.received
+    signature = "sha256=" + hmac.new(b"s3", body, hashlib.sha256).hexdigest()
+    assert headers["X-Hub-Signature-256"] == signature
+    # the load command starts the bundled gateway and the fake from the installed files alone
+    accounting = tmp_path / "load.json"
+    load = [str(venv / "metasim"), "load", "--profile", "steady", "--duration", "3", "--rate", "10"]
+    run([*load, "--no-faults", "--json", str(accounting)], tmp_path)
+    figures = json.loads(accounting.read_text(encoding="utf-8"))["accounting"]
+    assert figures["total"] > 0 and figures["replied_once"] == figures["total"], figures
+    assert figures["lost"] == 0 and figures["doubled"] == 0 and figures["ok"], figures
