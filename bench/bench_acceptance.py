@@ -1,11 +1,17 @@
 """Wall time of the acceptance catalogue per target: in-process (the fast loop), real processes,
 and a gateway that acknowledges everything and answers nothing (examples/zoo/silent: the reply
-waits must end on its silence, within twice the reference's time)."""
+waits must end on its silence, within twice the reference's time).
+
+``--baseline-tree DIR`` (a checkout of an earlier commit, e.g. ``git worktree add /tmp/base
+d67935f``) runs the same targets there too, in interleaved rounds (this tree, then the
+baseline, ``--rounds`` times), and prints per-scenario times with the median of the per-round
+ratios."""
 
 from __future__ import annotations
 
 import argparse
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -21,13 +27,13 @@ TARGETS = (
 COUNTS = re.compile(r"(\d+) (passed|failed|skipped|deselected)")
 
 
-def run(target: str) -> tuple[float, int, str]:
+def run(target: str, tree: Path = ROOT) -> tuple[float, int, str]:
     """(wall seconds, scenarios run, pytest's summary line) for one full catalogue run."""
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "features", "--target", target, "-q",
          "-p", "no:cacheprovider", "--durations=3"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=tree, capture_output=True, text=True, check=False,
     )  # fmt: skip
     wall = time.perf_counter() - started
     lines = [ln for ln in done.stdout.splitlines() if not ln.startswith("{")]
@@ -37,10 +43,33 @@ def run(target: str) -> tuple[float, int, str]:
     return wall, ran, summary.strip("= ")
 
 
+def against_baseline(targets: list[str], base: Path, rounds: int) -> None:
+    """Per target: this tree and the baseline tree in interleaved rounds, per-scenario times."""
+    print("| target | round | this tree: scenarios, wall, per scenario | baseline: scenarios, "
+          "wall, per scenario | per-scenario ratio |")  # fmt: skip
+    print("|---|---|---|---|---|")
+    for target in targets:
+        ratios = []
+        for n in range(1, rounds + 1):
+            wall, ran, _ = run(target)
+            b_wall, b_ran, _ = run(target, base)
+            per, b_per = wall / ran, b_wall / b_ran
+            ratios.append(per / b_per)
+            print(f"| {target} | {n} | {ran}, {wall:.1f} s, {per:.3f} s | "
+                  f"{b_ran}, {b_wall:.1f} s, {b_per:.3f} s | {per / b_per:.2f}x |")  # fmt: skip
+        print(f"| {target} | median of the per-round ratios | | | "
+              f"**{statistics.median(ratios):.2f}x** |")  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--targets", nargs="*", default=list(TARGETS[:3]))
+    parser.add_argument("--baseline-tree", type=Path, help="a checkout of the commit to compare")
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
+    if args.baseline_tree:
+        against_baseline(args.targets, args.baseline_tree.resolve(), args.rounds)
+        return 0
     baseline: float | None = None
     print("| target | scenarios (pytest's summary) | wall | per scenario | ratio vs the first |")
     print("|---|---|---|---|---|")
