@@ -37,6 +37,7 @@ from bench import open_loop
 from bench.bench_graph import ROOT, run_wrk_script
 from metasim.simulator.catalogue import build
 from metasim.simulator.context import BuildContext
+from metasim.simulator.load import bare as bare_endpoint
 from metasim.simulator.net import free_port, wait_listening
 from metasim.simulator.signing import meta_bytes, signature_headers
 from tests.support.metrics_text import total
@@ -107,16 +108,7 @@ def gateway(graph: str, tmp: Path, log_level: str) -> Iterator[str]:
 @contextmanager
 def bare() -> Iterator[str]:
     port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "metasim.simulator.load.bare",
-        "--port",
-        str(port),
-        "--secret",
-        SECRET,
-    ]
-    with process(cmd, port):
+    with process(bare_endpoint.command(port, SECRET), port):
         yield f"http://127.0.0.1:{port}"
 
 

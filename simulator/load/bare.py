@@ -34,6 +34,11 @@ def bare_app(secret: str) -> Starlette:
     return Starlette(routes=[Route(path, webhook, methods=["POST"]) for path in PATHS])
 
 
+def command(port: int, secret: str) -> list[str]:
+    """The argv that serves the bare endpoint on ``port`` in a child process."""
+    return [sys.executable, "-m", __name__, "--port", str(port), "--secret", secret]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)

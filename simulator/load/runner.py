@@ -8,6 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from metasim.simulator.load import bare
 from metasim.simulator.load.profiles import Profile
 from metasim.simulator.load.stack import ADMIN_TOKEN, SECRET, Stack, _Proc
 from metasim.simulator.net import free_port
@@ -52,23 +53,15 @@ def run_baseline(profile: Profile, json_path: Path) -> int:
     this machine with this sender, measured beside the gateway's run; 0 if all were ACKed."""
     _check(profile)
     port = free_port()
-    argv = [
-        sys.executable,
-        "-m",
-        "metasim.simulator.load.bare",
-        "--port",
-        str(port),
-        "--secret",
-        SECRET,
-    ]
+    argv = bare.command(port, SECRET)
     with tempfile.TemporaryDirectory(prefix="metasim-bare-") as tmp:
-        bare = _Proc("bare HMAC endpoint", argv, os.environ, Path(tmp) / "bare.log")
-        bare.start()
+        endpoint = _Proc("bare HMAC endpoint", argv, os.environ, Path(tmp) / "bare.log")
+        endpoint.start()
         try:
             cmd = locust_command(profile, f"http://127.0.0.1:{port}", "", json_path)
             return _locust(cmd, profile)
         finally:
-            bare.stop()
+            endpoint.stop()
 
 
 def run(profile: Profile, json_path: Path, store_url: str | None = None) -> int:
