@@ -162,7 +162,7 @@ def admin_routes(runtime: Runtime) -> list[Route]:
                 status_code=403,
             )
         try:
-            armed = await runtime.arm_tamper()
+            armed = (await runtime.ask_worker("tamper"))["armed"]
         except WorkerUnavailable as exc:
             return _error(503, "worker_unavailable", str(exc), hint=WORKER_HINT)
         return JSONResponse({"armed": armed})
@@ -249,7 +249,7 @@ def admin_routes(runtime: Runtime) -> list[Route]:
         if not msg_id:
             return _error(400, "msg_id_missing", "say which message: ?msg_id=wamid.... or mid....")
         try:
-            found = await runtime.find_envelopes(msg_id)
+            found = await runtime.ask_worker("envelopes", msg_id=msg_id)
         except WorkerUnavailable as exc:
             return _error(503, "worker_unavailable", str(exc), hint=WORKER_HINT)
         return JSONResponse(

@@ -198,10 +198,10 @@ async def test_a_bug_on_the_ack_path_is_a_json_500_and_an_error_line(
     """The webhook lane answers its own errors: a crash in a stage is not a bare 500 page."""
     from metasim.gateway.pipeline import ack
 
-    async def broken(ctx: object) -> None:
+    async def broken(self: object, ctx: object) -> None:
         raise RuntimeError("planted bug")
 
-    monkeypatch.setattr(ack, "run", broken)
+    monkeypatch.setattr(ack.Ack, "__call__", broken)
     body = _body()
     async with client_for(runtime) as c:
         r = await c.post("/webhook/wa", content=body, headers={"X-Hub-Signature-256": sign(body)})
