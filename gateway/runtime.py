@@ -42,6 +42,8 @@ class WorkerHealth:
 
     beats: dict[str, float] = field(default_factory=dict)
     stopped: set[str] = field(default_factory=set)
+    # the worker runs as its own process (metasim-gateway http): no heartbeat reaches this one
+    elsewhere: bool = False
 
     def beat(self, name: str, now: float) -> None:
         self.beats[name] = now

@@ -22,9 +22,6 @@ MAX_LIST = 1000
 MAX_ADMIN_BODY = 64 * 1024
 
 
-WORKER_HINT = "retry in a few seconds: GET /ready answers 200 again once the worker process is up"
-
-
 def _error(status: int, code: str, message: str, **extra: str) -> JSONResponse:
     headers = (
         {"WWW-Authenticate": 'Bearer realm="metasim-gateway admin"'} if status == 401 else None
@@ -164,7 +161,7 @@ def admin_routes(runtime: Runtime) -> list[Route]:
         try:
             armed = (await runtime.ask_worker("tamper"))["armed"]
         except WorkerUnavailable as exc:
-            return _error(503, "worker_unavailable", str(exc), hint=WORKER_HINT)
+            return _error(503, "worker_unavailable", str(exc), hint=exc.hint)
         return JSONResponse({"armed": armed})
 
     async def q_list(request: Request) -> Response:
@@ -251,7 +248,7 @@ def admin_routes(runtime: Runtime) -> list[Route]:
         try:
             found = await runtime.ask_worker("envelopes", msg_id=msg_id)
         except WorkerUnavailable as exc:
-            return _error(503, "worker_unavailable", str(exc), hint=WORKER_HINT)
+            return _error(503, "worker_unavailable", str(exc), hint=exc.hint)
         return JSONResponse(
             {
                 "msg_id": msg_id,

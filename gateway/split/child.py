@@ -85,7 +85,7 @@ async def _answer(runtime: Runtime, channel: Channel, stop: asyncio.Event) -> No
 
 
 async def _beat(runtime: Runtime, channel: Channel, stop: asyncio.Event) -> None:
-    """Tell the parent which loops are alive (what its /ready reports), twice a second."""
+    """Tell the parent which loops are alive (its /ready reports them), twice a second."""
     max_age = runtime.health.max_age(runtime.settings)
     while not stop.is_set():
         alive = runtime.health.alive_names(runtime.clock(), max_age)

@@ -33,8 +33,8 @@ class Supervisor:
     What the HTTP process does that the workers must hear of is forwarded as it happens: an
     inbox write (an ACKed webhook, a quarantine replay) and an outbox write (the outbound API,
     a DLQ replay) each send one coalesced wake, so the child never waits for its poll. The
-    child sends heartbeats that ``/ready`` reads, and answers the admin API's questions about
-    what only it holds (envelopes, the tamper probe). A child that dies is started again
+    child sends heartbeats (``/ready`` reports them; a silent child is killed), and answers
+    the admin API's questions about what only it holds (envelopes, the tamper probe). A child that dies is started again
     after RESTART_DELAY_SECONDS; its leased work comes back through the store's leases.
     """
 
@@ -69,7 +69,7 @@ class Supervisor:
         try:
             await asyncio.wait_for(self._first_beat.wait(), timeout)
         except TimeoutError:
-            log_event("ERROR", "worker process not up yet; /ready says 503 until it is",
+            log_event("ERROR", "worker process not up yet; /ready says worker: down until it is",
                       stage="startup", waited_seconds=timeout)  # fmt: skip
 
     async def call(self, op: str, **args: Any) -> Any:
@@ -160,7 +160,7 @@ class Supervisor:
                 rt.health.stopped.difference_update(names)
                 for name in names:
                     rt.health.beat(name, rt.clock())
-                if INBOX_WORKER in names:  # what /ready checks: up once the child says so
+                if INBOX_WORKER in names:  # what /ready reports: up once the child says so
                     self._first_beat.set()
             elif op == "reply":
                 answer = self._pending.get(int(message.get("rid", 0)))
@@ -168,7 +168,7 @@ class Supervisor:
                     answer.set_result(message.get("result"))
 
     def _unreachable(self) -> None:
-        """The child is gone: /ready says so at once, waiting admin calls fail now."""
+        """The child is gone: /ready reports it at once, waiting admin calls fail now."""
         self.runtime.health.stopped.update(self._names)
         for answer in self._pending.values():
             if not answer.done():
