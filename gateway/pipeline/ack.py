@@ -29,9 +29,9 @@ class Ack:
 
     async def __call__(self, ctx: Ingress) -> dict[str, Any]:
         assert ctx.channel is not None  # the parse stage set it
-        ctx.event_id = os.urandom(16).hex()  # 128 random bits, as uuid4 without its object
+        event_id = os.urandom(16).hex()  # 128 random bits, as uuid4 without its object
         event = InboxEvent(
-            event_id=ctx.event_id,
+            event_id=event_id,
             channel=ctx.channel,
             raw=ctx.body,
             received_at=ctx.received_at,
@@ -51,4 +51,4 @@ class Ack:
             ) from None
         self.wake_inbox.set()
         self.metrics.child(self.metrics.inbound, ctx.channel, "accepted").inc()
-        return {"event_id": ctx.event_id}
+        return {"event_id": event_id}

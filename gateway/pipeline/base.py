@@ -72,8 +72,6 @@ class Ingress:
     headers: Mapping[str, str]
     correlation_id: str
     received_at: float
-    signature: str = "skipped"
-    event_id: str = ""
 
 
 @dataclass

@@ -42,7 +42,6 @@ class Signature:
                 and verify(ctx.body, value, self.previous) == SignatureResult.VALID
             ):
                 result = VALID_PREVIOUS
-        ctx.signature = result
         self.metrics.child(self.metrics.signature, ctx.channel, mode, result).inc()
         if mode == "enforce":
             if result == SignatureResult.MISSING:
