@@ -47,6 +47,7 @@ class Supervisor:
         self._ids = itertools.count(1)
         self._names: set[str] = set()
         self._first_beat = asyncio.Event()
+        self._first_end = asyncio.Event()  # the first child is gone (crashed, or never started)
         self._last_beat = time.monotonic()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -58,6 +59,7 @@ class Supervisor:
                 log_exception("ERROR", f"worker process failed to start: {type(exc).__name__}: "
                               f"{exc}", exc, stage="worker")  # fmt: skip
                 ended = True
+            self._first_end.set()
             if ended and not stop.is_set():
                 log_event("ERROR", "worker process ended; starting it again", stage="worker",
                           pid=self.pid, in_seconds=RESTART_DELAY_SECONDS)  # fmt: skip
@@ -65,12 +67,19 @@ class Supervisor:
                     await asyncio.wait_for(stop.wait(), RESTART_DELAY_SECONDS)
 
     async def started(self, timeout: float = STARTUP_TIMEOUT_SECONDS) -> None:
-        """Wait for the child's first heartbeat, so the server listens with its workers up."""
+        """Wait for the child's first heartbeat, so the server listens with its workers up;
+        but no longer than the first child lives: a crash-looping worker must not hold the ACK
+        path closed (the inbox keeps the webhooks until a worker is up)."""
+        began = time.monotonic()
+        waits = [asyncio.ensure_future(e.wait()) for e in (self._first_beat, self._first_end)]
         try:
-            await asyncio.wait_for(self._first_beat.wait(), timeout)
-        except TimeoutError:
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
+        if not self._first_beat.is_set():
             log_event("ERROR", "worker process not up yet; /ready says worker: down until it is",
-                      stage="startup", waited_seconds=timeout)  # fmt: skip
+                      stage="startup", waited_seconds=round(time.monotonic() - began, 1))  # fmt: skip
 
     async def call(self, op: str, **args: Any) -> Any:
         """Ask the child; WorkerUnavailable if it is down or silent for CALL_TIMEOUT_SECONDS."""
