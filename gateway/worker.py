@@ -28,16 +28,11 @@ class InboxWorker:
     """Claims inbox events under a lease; every update of an event is processed on its own."""
 
     def __init__(
-        self,
-        runtime: Runtime,
-        *,
-        batch: int = BATCH,
-        lease_seconds: float = LEASE_SECONDS,
-        runner: ProcessRunner | None = None,
+        self, runtime: Runtime, *, batch: int = BATCH, lease_seconds: float = LEASE_SECONDS
     ) -> None:
         self.runtime = runtime
         # the processing stages (contract ... outbox), run once per update
-        self.runner = runner or process_runner(runtime)
+        self.runner: ProcessRunner = process_runner(runtime)
         self.quarantine = Quarantine(runtime.store, runtime.clock)
         self.batch = batch
         self.lease_seconds = lease_seconds
