@@ -31,6 +31,7 @@ def create_app(
     *,
     graph_transport: httpx.AsyncBaseTransport | None = None,
     worker_process: bool = False,
+    http_only: bool = False,
 ) -> Starlette:
     """The reference gateway wired from settings (env when None): store, Graph client, workers.
 
@@ -38,6 +39,8 @@ def create_app(
     (``httpx.ASGITransport``); the app then leaves closing it to the caller.
     ``worker_process`` (what ``metasim-gateway serve`` asks for by default) runs the workers
     in a supervised child process instead of this event loop (metasim.gateway.split).
+    ``http_only`` (``metasim-gateway http``) runs no worker at all: ``metasim-gateway worker``
+    runs it as a process of its own on the same store, supervised by the platform.
     In ``prod`` the app refuses to start while preflight finds a problem (P0-04, P1-05).
     """
     from metasim.gateway.routes.admin import admin_routes
@@ -50,6 +53,12 @@ def create_app(
             raise ConfigError(problems)
     runtime, close_http = build_runtime(settings, graph_transport)
     routes = [*admin_routes(runtime), *outbound_routes(runtime)]
+    if http_only:
+        from metasim.gateway.split.separate import SeparateWorker
+
+        runtime.link = SeparateWorker()
+        runtime.health.elsewhere = True
+        return build_app(runtime, extra_routes=routes, on_close=[close_http], inline_workers=False)
     if worker_process:
         from metasim.gateway.split.supervisor import SUPERVISOR_STOP_SECONDS, Supervisor
 

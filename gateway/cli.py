@@ -1,4 +1,5 @@
-"""``metasim-gateway``: serve the reference gateway, or check its configuration (preflight)."""
+"""``metasim-gateway``: serve the reference gateway (both processes, or each alone), or check
+its configuration (preflight)."""
 
 from __future__ import annotations
 
@@ -16,12 +17,20 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # gateway.observability.metrics read
 Command = Callable[[argparse.Namespace], int]
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _settings() -> Settings | None:
     try:
-        settings = Settings.from_env()
+        return Settings.from_env()
     except ConfigError as exc:
         sys.stderr.write(f"metasim-gateway: {exc}\n")
+        return None
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings is None:
         return 2
+    if args.no_worker:
+        return _run(args, settings, worker_process=False, http_only=True)
     if settings.workers == "process":
         # before prometheus_client is imported (it picks its value store at import time): the
         # worker process inherits the directory, and /metrics sums both processes' samples
@@ -34,14 +43,42 @@ def _serve(args: argparse.Namespace) -> int:
     return _run(args, settings, worker_process=False)
 
 
-def _run(args: argparse.Namespace, settings: Settings, *, worker_process: bool) -> int:
+def _http(args: argparse.Namespace) -> int:
+    args.no_worker = True
+    return _serve(args)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    """The worker alone, on the store the HTTP process writes (a SQLite file or Redis)."""
+    settings = _settings()
+    if settings is None:
+        return 2
+    from metasim.gateway.split import alone
+    from metasim.gateway.tenants import ClientsFileError
+
+    if settings.env == "prod":
+        problems = preflight.check(settings)
+        if problems:
+            sys.stderr.write(f"metasim-gateway: {ConfigError(problems)}\n")
+            return 2
+    try:
+        alone.run(settings, args.host or settings.host, args.port)
+    except ClientsFileError as exc:
+        sys.stderr.write(f"metasim-gateway: {exc}\n")
+        return 2
+    return 0
+
+
+def _run(
+    args: argparse.Namespace, settings: Settings, *, worker_process: bool, http_only: bool = False
+) -> int:
     import uvicorn
 
     from metasim.gateway.app import create_app
     from metasim.gateway.tenants import ClientsFileError
 
     try:
-        app = create_app(settings, worker_process=worker_process)
+        app = create_app(settings, worker_process=worker_process, http_only=http_only)
     except (ConfigError, ClientsFileError) as exc:
         sys.stderr.write(f"metasim-gateway: {exc}\n")
         return 2
@@ -68,12 +105,37 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
     sub = parser.add_subparsers(dest="command", required=True)
     commands: dict[str, Command] = {}
 
-    serve = sub.add_parser("serve", help="run the gateway with uvicorn")
-    serve.add_argument(
-        "--host", default=None, help="bind address (default GATEWAY_HOST or 127.0.0.1)"
+    serve = sub.add_parser(
+        "serve", help="run the gateway: the HTTP process and its supervised worker process"
     )
-    serve.add_argument("--port", type=int, default=None, help="port (default GATEWAY_PORT or 8080)")
-    commands["serve"] = _serve
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="the HTTP process alone (as `http`): run `metasim-gateway worker` beside it",
+    )
+    http = sub.add_parser(
+        "http", help="the HTTP process alone (ACKs, admin, metrics); the worker runs apart"
+    )
+    worker = sub.add_parser(
+        "worker", help="the worker alone (stages, sends, DLQ schedule, retention) on the store"
+    )
+    for command in (serve, http):
+        command.add_argument(
+            "--host", default=None, help="bind address (default GATEWAY_HOST or 127.0.0.1)"
+        )
+        command.add_argument(
+            "--port", type=int, default=None, help="port (default GATEWAY_PORT or 8080)"
+        )
+    worker.add_argument(
+        "--host", default=None, help="probe port's bind address (default GATEWAY_HOST)"
+    )
+    worker.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="serve /health, /ready, /metrics on this port (default: no port)",
+    )
+    commands.update(serve=_serve, http=_http, worker=_worker)
 
     sub.add_parser("preflight", help="list every configuration problem; exit 1 if any")
     commands["preflight"] = _preflight

@@ -1,16 +1,15 @@
-"""The objects every route, stage and worker shares, built once by the app factory."""
+"""The parts every route and loop of one gateway process shares, built once by the app factory."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from metasim.gateway.envelopes import EnvelopeRing
 from metasim.gateway.observability.metrics import Metrics
+from metasim.gateway.pipeline.probes import Probes
 from metasim.gateway.settings import Settings
 from metasim.gateway.tenants import Tenants
 
@@ -25,8 +24,16 @@ class WorkerLink(Protocol):
     async def call(self, op: str, **args: Any) -> Any: ...
 
 
+# what the admin API says with a WorkerUnavailable: the supervised worker comes back by itself
+RESTART_HINT = 'retry in a few seconds: /ready says "worker": "alive" once it is up again'
+
+
 class WorkerUnavailable(RuntimeError):
-    """The worker process is down (restarting) or did not answer in time."""
+    """The worker process is down (restarting), did not answer in time, or is not linked."""
+
+    def __init__(self, message: str, hint: str = RESTART_HINT) -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 @dataclass
@@ -35,6 +42,8 @@ class WorkerHealth:
 
     beats: dict[str, float] = field(default_factory=dict)
     stopped: set[str] = field(default_factory=set)
+    # the worker runs as its own process (metasim-gateway http): no heartbeat reaches this one
+    elsewhere: bool = False
 
     def beat(self, name: str, now: float) -> None:
         self.beats[name] = now
@@ -55,7 +64,10 @@ class WorkerHealth:
 
 @dataclass
 class Runtime:
-    """Settings, store, metrics, tenants, Graph client and clock, handed to everything."""
+    """The parts routes and loops share, built once per process by the app factory.
+
+    Stages never see it: ``pipeline.build`` hands each stage only the parts it needs.
+    """
 
     settings: Settings
     store: Store
@@ -64,38 +76,18 @@ class Runtime:
     graph: GraphClient
     clock: Callable[[], float] = time.time
     health: WorkerHealth = field(default_factory=WorkerHealth)
-    # HMAC key sealing envelopes between stages: GATEWAY_SEAL_KEY, or a fresh random key per
-    # process (envelopes are sealed and checked inside one process, so that is enough in dev)
-    seal_key: bytes = field(default_factory=lambda: os.urandom(32), repr=False)
     # set by the webhook route after an inbox write / by the pipeline after an outbox write, so
     # workers wake at once instead of waiting for their next poll (end-to-end latency)
     wake_inbox: asyncio.Event = field(default_factory=asyncio.Event)
     wake_outbox: asyncio.Event = field(default_factory=asyncio.Event)
-    # the canonical envelopes this process produced lately (GET /admin/envelopes?msg_id=)
-    envelopes: EnvelopeRing = field(default_factory=EnvelopeRing)
-    # test probe (never in prod): how many coming envelopes the seal stage alters after sealing,
-    # so a black-box suite can see the runner reject a tampered envelope (T7)
-    tamper_seals: int = 0
-    # set in the HTTP process when the workers run in a child process: what the stages hold
-    # (envelopes, the tamper probe) is asked of the child through it
+    # what the processing stages keep for the admin API (recent envelopes, the tamper probe)
+    probes: Probes = field(default_factory=Probes)
+    # set in an HTTP process whose stages run in another process: the admin API's questions
+    # about the probes go through it (None: the stages run here, ``probes`` answers)
     link: WorkerLink | None = None
 
-    def __post_init__(self) -> None:
-        if self.settings.seal_key:
-            self.seal_key = self.settings.seal_key.encode("utf-8")
-
-    async def find_envelopes(self, msg_id: str) -> dict[str, Any]:
-        """The envelopes the processing side produced for ``msg_id`` and the ring's capacity."""
+    async def ask_worker(self, op: str, **args: Any) -> Any:
+        """Ask the probes where the stages run: here, or through the worker link."""
         if self.link is not None:
-            found: dict[str, Any] = await self.link.call("envelopes", msg_id=msg_id)
-            return found
-        kept = self.envelopes.find(msg_id)
-        return {"capacity": self.envelopes.capacity, "envelopes": [p.to_dict() for p in kept]}
-
-    async def arm_tamper(self) -> int:
-        """Arm the seal probe once more where the stages run; how many envelopes it will alter."""
-        if self.link is not None:
-            armed: int = (await self.link.call("tamper"))["armed"]
-            return armed
-        self.tamper_seals += 1
-        return self.tamper_seals
+            return await self.link.call(op, **args)
+        return self.probes.call(op, **args)

@@ -12,7 +12,8 @@ from metasim.gateway.jsonfast import loads
 from metasim.gateway.observability.logs import log_event, log_exception
 from metasim.gateway.parsers import ParseError, Update, parse
 from metasim.gateway.pipeline.base import Job
-from metasim.gateway.pipeline.runner import process, quarantine
+from metasim.gateway.pipeline.build import ProcessRunner, process_runner
+from metasim.gateway.pipeline.quarantine import Quarantine
 from metasim.gateway.runtime import Runtime
 from metasim.gateway.store.base import InboxEvent
 from metasim.gateway.store.transient import is_transient
@@ -30,6 +31,9 @@ class InboxWorker:
         self, runtime: Runtime, *, batch: int = BATCH, lease_seconds: float = LEASE_SECONDS
     ) -> None:
         self.runtime = runtime
+        # the processing stages (contract ... outbox), run once per update
+        self.runner: ProcessRunner = process_runner(runtime)
+        self.quarantine = Quarantine(runtime.store, runtime.clock)
         self.batch = batch
         self.lease_seconds = lease_seconds
         self.worker_id = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -132,7 +136,7 @@ class InboxWorker:
     ) -> None:
         """Quarantine the whole event; if that write fails, raise so it stays leased."""
         try:
-            await _quarantine_event(self.runtime, event, reason, detail)
+            await self._quarantine_event(event, reason, detail)
         except Exception as exc:
             why = f"{type(cause).__name__}: {cause}; " if cause is not None else ""
             log_exception(
@@ -165,7 +169,7 @@ class InboxWorker:
                 correlation_id=event.correlation_id,
                 outcome="quarantined",
             )
-            await _quarantine_event(rt, event, "malformed", {"error": str(exc)})
+            await self._quarantine_event(event, "malformed", {"error": str(exc)})
             return
         for update in updates:
             await self.one(event, update)
@@ -191,8 +195,16 @@ class InboxWorker:
                 **_receipt_fields(update),
             )
             return "ignored"
-        job = Job(runtime=rt, event=event, update=update, envelope=update.envelope)
-        return await process(job)
+        job = Job(event=event, update=update, envelope=update.envelope)
+        return await self.runner(job)
+
+    async def _quarantine_event(
+        self, event: InboxEvent, reason: str, detail: dict[str, Any]
+    ) -> None:
+        """The whole event, not one update: where ``$``, kind ``event``."""
+        job = Job(event=event, update=Update(kind="event", where="$", raw=None), envelope={})
+        self.runtime.metrics.errors.labels(event.channel, reason).inc()
+        await self.quarantine(job, reason, detail)
 
 
 def _receipt_fields(update: Update) -> dict[str, Any]:
@@ -204,15 +216,6 @@ def _receipt_fields(update: Update) -> dict[str, Any]:
     elif update.kind == "error":
         out = {"code": raw.get("code")}
     return {k: v for k, v in out.items() if v is not None}
-
-
-async def _quarantine_event(
-    rt: Runtime, event: InboxEvent, reason: str, detail: dict[str, Any]
-) -> None:
-    update = Update(kind="event", where="$", raw=None)
-    job = Job(runtime=rt, event=event, update=update, envelope={})
-    rt.metrics.errors.labels(event.channel, reason).inc()
-    await quarantine(job, reason, detail)
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

@@ -89,6 +89,10 @@ class Metrics:
                                   multiprocess_mode=mode)  # fmt: skip
         self.dlq_depth = Gauge("dlq_depth", "Items in the dead-letter queue", registry=r,
                                multiprocess_mode=mode)  # fmt: skip
+        # 1 while the inbox worker beats, as this process sees it (reported, not required by
+        # /ready); absent from an HTTP process whose worker runs alone (its own port has it)
+        self.worker_alive = Gauge("worker_alive", "1 while the inbox worker is alive", registry=r,
+                                  multiprocess_mode=mode)  # fmt: skip
         self.quarantine_depth = Gauge("quarantine_depth", "Items in quarantine", registry=r,
                                       multiprocess_mode=mode)  # fmt: skip
 

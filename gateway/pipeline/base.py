@@ -1,17 +1,32 @@
-"""What stages pass along: the ingress request context, the per-update job, and how they stop."""
+"""What stages share: the Stage signature, the two contexts they work on, and how they stop."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from metasim.gateway.parsers.base import Update
 
 if TYPE_CHECKING:
-    from metasim.gateway.runtime import Runtime
     from metasim.gateway.store.base import InboxEvent
     from metasim.gateway.tenants import Client
+
+# the fields a stage adds to its JSON log line ("level" may pick the line's level)
+Fields = dict[str, Any]
+C = TypeVar("C", contravariant=True)
+
+
+class Stage(Protocol[C]):
+    """One step of the pipeline: an object built with only what it needs, called per context.
+
+    It returns the fields of its log line, or raises ``Reject`` (before the ACK) / ``Stop``
+    (after it) to end the context's way through the pipeline.
+    """
+
+    name: str
+
+    async def __call__(self, ctx: C, /) -> Fields: ...
 
 
 class Reject(Exception):
@@ -52,21 +67,17 @@ class Stop(Exception):
 class Ingress:
     """One webhook POST on its way to the ACK (parse -> signature -> ack)."""
 
-    runtime: Runtime
     channel: str | None  # None on /webhook: set from the body's ``object``
     body: bytes
     headers: Mapping[str, str]
     correlation_id: str
     received_at: float
-    signature: str = "skipped"
-    event_id: str = ""
 
 
 @dataclass
 class Job:
     """One update of an inbox event going through the processing stages."""
 
-    runtime: Runtime
     event: InboxEvent
     update: Update
     envelope: dict[str, Any]
@@ -74,7 +85,6 @@ class Job:
     send_url_base: str | None = None
     seal: str | None = None
     reply: dict[str, Any] | None = None
-    log: dict[str, Any] = field(default_factory=dict)
 
     @property
     def channel(self) -> str:

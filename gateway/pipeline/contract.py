@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -10,10 +11,9 @@ from typing import Any
 import jsonschema_rs
 from jsonschema import Draft202012Validator
 
-from metasim.gateway.envelopes import Produced
+from metasim.gateway.envelopes import EnvelopeRing, Produced
 from metasim.gateway.pipeline.base import Job, Stop
 
-NAME = "contract"
 SCHEMA = Path(__file__).resolve().parents[2] / "payloads" / "schemas" / "envelope.schema.json"
 
 
@@ -51,29 +51,40 @@ def problems(envelope: dict[str, Any]) -> list[str]:
     ]
 
 
-async def run(job: Job) -> dict[str, Any]:
+class Contract:
     """Invalid -> quarantined and counted (ACKed already, so it must not be lost)."""
-    errors = problems(job.envelope)
-    job.runtime.envelopes.add(
-        Produced(
-            channel=job.channel,
-            msg_id=job.msg_id,
-            correlation_id=job.event.correlation_id,
-            where=job.update.where,
-            valid=not errors,
-            recorded_at=job.runtime.clock(),
-            envelope=job.envelope,
+
+    name = "contract"
+
+    def __init__(self, envelopes: EnvelopeRing, clock: Callable[[], float]) -> None:
+        self.envelopes = envelopes  # what GET /admin/envelopes answers from
+        self.clock = clock
+
+    async def __call__(self, job: Job) -> dict[str, Any]:
+        errors = problems(job.envelope)
+        self.envelopes.add(
+            Produced(
+                channel=job.channel,
+                msg_id=job.msg_id,
+                correlation_id=job.event.correlation_id,
+                where=job.update.where,
+                valid=not errors,
+                recorded_at=self.clock(),
+                envelope=job.envelope,
+            )
         )
-    )
-    # type and timestamp say what was understood and when it happened; neither is a secret
-    # (``from`` is left out: a user's phone number or PSID is personal data, not log material)
-    seen = envelope_fields(job.envelope)
-    if errors:
-        raise Stop("quarantined", "contract-invalid", quarantine=True, errors=errors[:10], **seen)
-    if not job.update.processable:
-        # deleted / edited / system / mention / standby / reaction removed: valid, logged, no reply
-        raise Stop("ignored", job.update.kind, **seen)
-    return {"type": job.envelope["type"], **seen}
+        # type and timestamp say what was understood and when it happened; neither is a secret
+        # (``from`` is left out: a user's phone number or PSID is personal data, not log material)
+        seen = envelope_fields(job.envelope)
+        if errors:
+            raise Stop(
+                "quarantined", "contract-invalid", quarantine=True, errors=errors[:10], **seen
+            )
+        if not job.update.processable:
+            # deleted / edited / system / mention / standby / reaction removed: valid, logged,
+            # no reply
+            raise Stop("ignored", job.update.kind, **seen)
+        return {"type": job.envelope["type"], **seen}
 
 
 def envelope_fields(envelope: dict[str, Any]) -> dict[str, Any]:

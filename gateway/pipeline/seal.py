@@ -6,16 +6,22 @@ from typing import Any
 
 from metasim.gateway import seal as sealing
 from metasim.gateway.pipeline.base import Job
+from metasim.gateway.pipeline.probes import TamperProbe
 
-NAME = "seal"
 
+class Seal:
+    """Seals with the key the processing lane checks; ``tamper`` is None in prod."""
 
-async def run(job: Job) -> dict[str, Any]:
-    rt = job.runtime
-    job.seal = sealing.seal(job.envelope, rt.seal_key)
-    if rt.tamper_seals > 0 and rt.settings.env != "prod":
-        # the armed test probe (POST /admin/probes/tamper-seal): change the envelope without
-        # re-sealing it, as a faulty or hostile stage would; the runner must catch it
-        rt.tamper_seals -= 1
-        job.envelope["text"] = str(job.envelope.get("text", "")) + " [tampered]"
-    return {"sealed": True}
+    name = "seal"
+
+    def __init__(self, key: bytes, tamper: TamperProbe | None) -> None:
+        self.key = key
+        self.tamper = tamper
+
+    async def __call__(self, job: Job) -> dict[str, Any]:
+        job.seal = sealing.seal(job.envelope, self.key)
+        if self.tamper is not None and self.tamper.take():
+            # the armed test probe (POST /admin/probes/tamper-seal): change the envelope without
+            # re-sealing it, as a faulty or hostile stage would; the runner must catch it
+            job.envelope["text"] = str(job.envelope.get("text", "")) + " [tampered]"
+        return {"sealed": True}

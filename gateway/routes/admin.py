@@ -22,9 +22,6 @@ MAX_LIST = 1000
 MAX_ADMIN_BODY = 64 * 1024
 
 
-WORKER_HINT = "retry in a few seconds: GET /ready answers 200 again once the worker process is up"
-
-
 def _error(status: int, code: str, message: str, **extra: str) -> JSONResponse:
     headers = (
         {"WWW-Authenticate": 'Bearer realm="metasim-gateway admin"'} if status == 401 else None
@@ -162,9 +159,9 @@ def admin_routes(runtime: Runtime) -> list[Route]:
                 status_code=403,
             )
         try:
-            armed = await runtime.arm_tamper()
+            armed = (await runtime.ask_worker("tamper"))["armed"]
         except WorkerUnavailable as exc:
-            return _error(503, "worker_unavailable", str(exc), hint=WORKER_HINT)
+            return _error(503, "worker_unavailable", str(exc), hint=exc.hint)
         return JSONResponse({"armed": armed})
 
     async def q_list(request: Request) -> Response:
@@ -249,9 +246,9 @@ def admin_routes(runtime: Runtime) -> list[Route]:
         if not msg_id:
             return _error(400, "msg_id_missing", "say which message: ?msg_id=wamid.... or mid....")
         try:
-            found = await runtime.find_envelopes(msg_id)
+            found = await runtime.ask_worker("envelopes", msg_id=msg_id)
         except WorkerUnavailable as exc:
-            return _error(503, "worker_unavailable", str(exc), hint=WORKER_HINT)
+            return _error(503, "worker_unavailable", str(exc), hint=exc.hint)
         return JSONResponse(
             {
                 "msg_id": msg_id,

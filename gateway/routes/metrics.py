@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from metasim.gateway.observability.logs import log_exception
+from metasim.gateway.routes.health import worker_state
 from metasim.gateway.runtime import Runtime
 
 
@@ -21,6 +22,7 @@ def metrics_routes(runtime: Runtime) -> list[Route]:
         except Exception as exc:
             log_exception("WARNING", f"queue depths not refreshed: {type(exc).__name__}: {exc}",
                           exc, stage="metrics")  # fmt: skip
+        worker_state(runtime)  # sets worker_alive where the worker's heartbeats are seen
         return Response(runtime.metrics.render(), media_type=runtime.metrics.content_type)
 
     return [Route("/metrics", metrics, methods=["GET"])]

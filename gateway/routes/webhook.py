@@ -15,8 +15,9 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Receive, Scope, Send
 
 from metasim.gateway.observability.logs import log_event, log_exception
+from metasim.gateway.observability.metrics import Metrics
 from metasim.gateway.pipeline.base import Ingress, Reject
-from metasim.gateway.pipeline.runner import ingress
+from metasim.gateway.pipeline.build import IngressRunner, ingress_runner
 from metasim.gateway.runtime import Runtime
 from metasim.gateway.security.signature import token_matches
 
@@ -29,9 +30,12 @@ TEXT = b"text/plain; charset=utf-8"
 def webhook_routes(runtime: Runtime) -> list[Route]:
     """One GET (handshake) and one POST (events) per webhook path."""
     routes = []
+    runner = ingress_runner(runtime)
+    limit, metrics, clock = runtime.settings.max_body_bytes, runtime.metrics, runtime.clock
     for path, channel in PATHS.items():
         routes.append(Route(path, _handshake(runtime, channel), methods=["GET"]))
-        routes.append(Route(path, WebhookReceiver(runtime, channel), methods=["POST"]))
+        receiver = WebhookReceiver(runner, metrics, clock, limit, channel)
+        routes.append(Route(path, receiver, methods=["POST"]))
     return routes
 
 
@@ -99,10 +103,19 @@ class WebhookReceiver:
     directly; it answers its own errors (JSON) and never lets an exception become a crash.
     """
 
-    def __init__(self, runtime: Runtime, channel: str | None) -> None:
-        self.runtime = runtime
+    def __init__(
+        self,
+        runner: IngressRunner,
+        metrics: Metrics,
+        clock: Callable[[], float],
+        max_bytes: int,
+        channel: str | None,
+    ) -> None:
+        self.runner = runner
+        self.metrics = metrics
+        self.clock = clock
+        self.max_bytes = max_bytes
         self.channel = channel
-        self.max_bytes = runtime.settings.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
@@ -123,25 +136,25 @@ class WebhookReceiver:
                 await _answer(send, 500, _json(body), JSON)
 
     async def _receive(self, scope: Scope, receive: Receive, send: Send) -> None:
-        rt, channel = self.runtime, self.channel
+        metrics, channel = self.metrics, self.channel
         start = time.perf_counter()
         headers = _headers(scope["headers"])
         cid = _correlation_id(headers.get("x-correlation-id") or headers.get("x-request-id"))
         try:
             body = await _read(receive, headers.get("content-length"), self.max_bytes)
         except Reject as reject:
-            rt.metrics.errors.labels(channel or "unknown", reject.code).inc()
-            rt.metrics.inbound.labels(channel or "unknown", "rejected").inc()
+            metrics.errors.labels(channel or "unknown", reject.code).inc()
+            metrics.inbound.labels(channel or "unknown", "rejected").inc()
             log_event("WARNING", reject.message, stage="parse", channel=channel, correlation_id=cid,
                       outcome="rejected", status=reject.status, code=reject.code)  # fmt: skip
             await _answer(send, reject.status, _json(reject.body()), JSON)
             return
-        ctx = Ingress(rt, channel, body, headers, cid, rt.clock())
-        refused = await ingress(ctx)
+        ctx = Ingress(channel, body, headers, cid, self.clock())
+        refused = await self.runner(ctx)
         if refused is not None:
             await _answer(send, refused.status, _json(refused.body()), JSON)
             return
-        rt.metrics.child(rt.metrics.ack_latency, ctx.channel).observe(time.perf_counter() - start)
+        metrics.child(metrics.ack_latency, ctx.channel).observe(time.perf_counter() - start)
         # Meta only needs a 200; EVENT_RECEIVED is what Meta's own sample servers answer
         await _answer(send, 200, b"EVENT_RECEIVED", TEXT, [(b"x-correlation-id", cid.encode())])
 

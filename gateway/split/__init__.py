@@ -1,1 +1,1 @@
-"""Worker process mode: the HTTP process ACKs, a supervised child runs the workers and sends."""
+"""The gateway's processes: serve's supervised worker child and its link, or each side alone."""

@@ -76,18 +76,16 @@ async def _answer(runtime: Runtime, channel: Channel, stop: asyncio.Event) -> No
             if op == "wake":
                 queue = message.get("queue")
                 (runtime.wake_outbox if queue == "outbox" else runtime.wake_inbox).set()
-            elif op == "envelopes":
-                found = await runtime.find_envelopes(str(message.get("msg_id", "")))
+            elif op in ("envelopes", "tamper"):
+                args = {k: v for k, v in message.items() if k not in ("op", "rid")}
+                found = runtime.probes.call(op, **args)
                 channel.send({"op": "reply", "rid": message.get("rid"), "result": found})
-            elif op == "tamper":
-                armed = await runtime.arm_tamper()
-                channel.send({"op": "reply", "rid": message.get("rid"), "result": {"armed": armed}})
     finally:
         stop.set()
 
 
 async def _beat(runtime: Runtime, channel: Channel, stop: asyncio.Event) -> None:
-    """Tell the parent which loops are alive (what its /ready reports), twice a second."""
+    """Tell the parent which loops are alive (its /ready reports them), twice a second."""
     max_age = runtime.health.max_age(runtime.settings)
     while not stop.is_set():
         alive = runtime.health.alive_names(runtime.clock(), max_age)

@@ -33,8 +33,8 @@ class Supervisor:
     What the HTTP process does that the workers must hear of is forwarded as it happens: an
     inbox write (an ACKed webhook, a quarantine replay) and an outbox write (the outbound API,
     a DLQ replay) each send one coalesced wake, so the child never waits for its poll. The
-    child sends heartbeats that ``/ready`` reads, and answers the admin API's questions about
-    what only it holds (envelopes, the tamper probe). A child that dies is started again
+    child sends heartbeats (``/ready`` reports them; a silent child is killed), and answers
+    the admin API's questions about what only it holds (envelopes, the tamper probe). A child that dies is started again
     after RESTART_DELAY_SECONDS; its leased work comes back through the store's leases.
     """
 
@@ -47,6 +47,7 @@ class Supervisor:
         self._ids = itertools.count(1)
         self._names: set[str] = set()
         self._first_beat = asyncio.Event()
+        self._first_end = asyncio.Event()  # the first child is gone (crashed, or never started)
         self._last_beat = time.monotonic()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -58,6 +59,7 @@ class Supervisor:
                 log_exception("ERROR", f"worker process failed to start: {type(exc).__name__}: "
                               f"{exc}", exc, stage="worker")  # fmt: skip
                 ended = True
+            self._first_end.set()
             if ended and not stop.is_set():
                 log_event("ERROR", "worker process ended; starting it again", stage="worker",
                           pid=self.pid, in_seconds=RESTART_DELAY_SECONDS)  # fmt: skip
@@ -65,12 +67,19 @@ class Supervisor:
                     await asyncio.wait_for(stop.wait(), RESTART_DELAY_SECONDS)
 
     async def started(self, timeout: float = STARTUP_TIMEOUT_SECONDS) -> None:
-        """Wait for the child's first heartbeat, so the server listens with its workers up."""
+        """Wait for the child's first heartbeat, so the server listens with its workers up;
+        but no longer than the first child lives: a crash-looping worker must not hold the ACK
+        path closed (the inbox keeps the webhooks until a worker is up)."""
+        began = time.monotonic()
+        waits = [asyncio.ensure_future(e.wait()) for e in (self._first_beat, self._first_end)]
         try:
-            await asyncio.wait_for(self._first_beat.wait(), timeout)
-        except TimeoutError:
-            log_event("ERROR", "worker process not up yet; /ready says 503 until it is",
-                      stage="startup", waited_seconds=timeout)  # fmt: skip
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
+        if not self._first_beat.is_set():
+            log_event("ERROR", "worker process not up yet; /ready says worker: down until it is",
+                      stage="startup", waited_seconds=round(time.monotonic() - began, 1))  # fmt: skip
 
     async def call(self, op: str, **args: Any) -> Any:
         """Ask the child; WorkerUnavailable if it is down or silent for CALL_TIMEOUT_SECONDS."""
@@ -160,7 +169,7 @@ class Supervisor:
                 rt.health.stopped.difference_update(names)
                 for name in names:
                     rt.health.beat(name, rt.clock())
-                if INBOX_WORKER in names:  # what /ready checks: up once the child says so
+                if INBOX_WORKER in names:  # what /ready reports: up once the child says so
                     self._first_beat.set()
             elif op == "reply":
                 answer = self._pending.get(int(message.get("rid", 0)))
@@ -168,7 +177,7 @@ class Supervisor:
                     answer.set_result(message.get("result"))
 
     def _unreachable(self) -> None:
-        """The child is gone: /ready says so at once, waiting admin calls fail now."""
+        """The child is gone: /ready reports it at once, waiting admin calls fail now."""
         self.runtime.health.stopped.update(self._names)
         for answer in self._pending.values():
             if not answer.done():

@@ -106,7 +106,7 @@ class RedisStore:
                 "DLQ_PUT",
                 "DLQ_REPLAY",
                 "DLQ_PURGE",
-                "QUARANTINE_TAKE",
+                "QUARANTINE_PURGE",
             )
         }
 
@@ -325,15 +325,9 @@ class RedisStore:
         ]
         return sorted(found, key=lambda q: (q.at, q.quarantine_id))
 
-    async def quarantine_take(self, ids: list[str] | None) -> list[Quarantined]:
-        args = [self.h_q, "1" if ids is None else "0", "take", *(ids or [])]
-        rows = await self.s["QUARANTINE_TAKE"](keys=[self.k_quarantine], args=args)
-        taken = [_from_hash(Quarantined, QUARANTINE_FIELDS, _hash(flat)) for flat in rows if flat]
-        return sorted(taken, key=lambda q: (q.at, q.quarantine_id))
-
     async def quarantine_purge(self, ids: list[str] | None) -> int:
-        args = [self.h_q, "1" if ids is None else "0", "purge", *(ids or [])]
-        return int(await self.s["QUARANTINE_TAKE"](keys=[self.k_quarantine], args=args))
+        args = [self.h_q, "1" if ids is None else "0", *(ids or [])]
+        return int(await self.s["QUARANTINE_PURGE"](keys=[self.k_quarantine], args=args))
 
     async def quarantine_depth(self) -> int:
         return int(await self.r.zcard(self.k_quarantine))

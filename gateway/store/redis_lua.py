@@ -182,22 +182,17 @@ return n
 """
 )
 
-# KEYS: quarantine zset. ARGV: hash prefix, all ('1'/'0'), mode ('take'/'purge'), ids...;
-# "take" returns the removed hashes, "purge" only their count.
-QUARANTINE_TAKE = (
-    _named_or_all(2, 4)
+# KEYS: quarantine zset. ARGV: hash prefix, all ('1'/'0'), ids...; returns how many went.
+QUARANTINE_PURGE = (
+    _named_or_all(2, 3)
     + """
-local out = {}
 local n = 0
 for _, id in ipairs(keys) do
   if redis.call('ZREM', KEYS[1], id) == 1 then
-    local h = ARGV[1] .. id
-    if ARGV[3] == 'take' then out[#out + 1] = redis.call('HGETALL', h) end
-    redis.call('DEL', h)
+    redis.call('DEL', ARGV[1] .. id)
     n = n + 1
   end
 end
-if ARGV[3] == 'take' then return out end
 return n
 """
 )

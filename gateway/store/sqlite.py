@@ -380,14 +380,6 @@ class SqliteStore:
         q = f"SELECT * FROM quarantine WHERE 1 = 1{where} ORDER BY at, quarantine_id"
         return [_quarantined(r) for r in self.db.execute(q, tuple(args)).fetchall()]
 
-    async def quarantine_take(self, ids: list[str] | None) -> list[Quarantined]:
-        where, args = _keys_clause(ids, column="quarantine_id")
-        with self._tx():
-            rows = self.db.execute(
-                f"DELETE FROM quarantine WHERE 1 = 1{where} RETURNING *", tuple(args)
-            ).fetchall()
-        return sorted((_quarantined(r) for r in rows), key=lambda q: (q.at, q.quarantine_id))
-
     async def quarantine_purge(self, ids: list[str] | None) -> int:
         where, args = _keys_clause(ids, column="quarantine_id")
         return self.db.execute(f"DELETE FROM quarantine WHERE 1 = 1{where}", tuple(args)).rowcount

@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from metasim.simulator import schemas
-from metasim.simulator.graph.errors import GraphError, invalid_parameter
+from metasim.simulator.graph.errors import invalid_parameter
 
 # request kind -> schema short name under payloads/schemas
 REQUEST_SCHEMAS = {
@@ -107,11 +107,6 @@ class RequestValidator:
             return
         error = best_match(validator.iter_errors(body))
         raise invalid_parameter(describe(error), whatsapp=whatsapp)
-
-
-def body_error(reason: str, *, whatsapp: bool) -> GraphError:
-    """Error 100 for a body that is not a JSON object at all."""
-    return invalid_parameter(reason, whatsapp=whatsapp)
 
 
 # Interactive limits Meta enforces with code 131009 (docs/meta-contract.md §g): the reply-button

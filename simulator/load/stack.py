@@ -231,9 +231,6 @@ class Stack:
             if r.status_code >= 400:
                 raise ValueError(f"the fake Graph refused the faults {faults}: {r.text}")
 
-    def clear_faults(self) -> None:
-        self._http.delete(f"{self.graph_url}/__metasim/faults").raise_for_status()
-
     def dead_letters(self) -> list[dict[str, Any]]:
         """Every dead letter, read through the admin API of the first live gateway."""
         alive = [i for i, gw in enumerate(self.gateways) if gw.alive]

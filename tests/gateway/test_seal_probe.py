@@ -36,7 +36,7 @@ async def test_the_probe_is_refused_in_prod() -> None:
     rt = make_runtime(GATEWAY_ADMIN_TOKEN=ADMIN, GATEWAY_ENV="prod")
     answer = await _arm(rt)
     assert answer.status_code == 403 and answer.json()["error"] == "probe_disabled"
-    assert rt.tamper_seals == 0
+    assert rt.probes.tamper.armed == 0
 
 
 class _DownWorker:

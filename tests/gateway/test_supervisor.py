@@ -48,3 +48,18 @@ async def test_a_child_that_cannot_start_is_retried_not_given_up(monkeypatch, lo
     finally:
         stop.set()
         await asyncio.wait_for(task, 5)
+
+
+async def test_a_crashing_child_does_not_hold_the_http_process_closed(monkeypatch, logs) -> None:
+    """The app listens once the first child beats, or as soon as it dies: never 30 s later."""
+    monkeypatch.setattr(sup, "RESTART_DELAY_SECONDS", 0.05)
+    crashing = [sys.executable, "-c", "raise SystemExit(3)"]
+    supervisor = sup.Supervisor(make_runtime(), argv=crashing)
+    stop = asyncio.Event()
+    task = asyncio.create_task(supervisor.run(stop))
+    try:
+        await asyncio.wait_for(supervisor.started(timeout=30), 10)
+        assert any("not up yet" in x["msg"] for x in logs.lines if x["level"] == "ERROR")
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)

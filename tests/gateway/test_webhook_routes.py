@@ -198,10 +198,10 @@ async def test_a_bug_on_the_ack_path_is_a_json_500_and_an_error_line(
     """The webhook lane answers its own errors: a crash in a stage is not a bare 500 page."""
     from metasim.gateway.pipeline import ack
 
-    async def broken(ctx: object) -> None:
+    async def broken(self: object, ctx: object) -> None:
         raise RuntimeError("planted bug")
 
-    monkeypatch.setattr(ack, "run", broken)
+    monkeypatch.setattr(ack.Ack, "__call__", broken)
     body = _body()
     async with client_for(runtime) as c:
         r = await c.post("/webhook/wa", content=body, headers={"X-Hub-Signature-256": sign(body)})
@@ -353,13 +353,15 @@ async def test_health_is_plain_ok(client_for, runtime) -> None:
     assert (r.status_code, r.text) == (200, "OK")
 
 
-async def test_ready_needs_store_and_a_live_worker(client_for, runtime) -> None:
+async def test_ready_needs_the_store_and_only_reports_the_worker(client_for, runtime) -> None:
+    """A dead or crash-looping worker must not take the ACK path out of the load balancer."""
     async with client_for(runtime) as c:
         r = await c.get("/ready")
-        assert r.status_code == 503
-        assert "inbox worker not running" in r.json()["reasons"]
+        assert (r.status_code, r.json()) == (200, {"ready": True, "worker": "down"})
+        assert "worker_alive 0.0" in (await c.get("/metrics")).text
         runtime.health.beat("inbox-worker", runtime.clock())
-        assert (await c.get("/ready")).status_code == 200
+        assert (await c.get("/ready")).json() == {"ready": True, "worker": "alive"}
+        assert "worker_alive 1.0" in (await c.get("/metrics")).text
         runtime.store.fail = True
         r = await c.get("/ready")
         assert r.status_code == 503

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from metasim.gateway.pipeline import PROCESS, STAGE_NAMES, core
+from metasim.gateway.pipeline import STAGE_NAMES, core
 from metasim.gateway.pipeline.base import Job
+from metasim.gateway.pipeline.build import process_runner
 from metasim.gateway.runtime import Runtime
 from metasim.gateway.store.base import InboxEvent
 from metasim.gateway.tenants import Tenants
@@ -96,7 +97,7 @@ async def test_stage_order_is_identical_across_channels(client_for, runtime, log
 def test_stages_tuple_is_the_backlog_order() -> None:
     assert STAGE_NAMES == (
         "parse", "signature", "ack", "contract", "resolve_client", "apply_auth", "seal",
-        "token_ok", "dedupe", "core", "outbox", "send", "dlq",
+        "token_ok", "dedupe", "core", "outbox",
     )  # fmt: skip
 
 
@@ -215,22 +216,27 @@ async def test_expired_token_is_quarantined(client_for, logs) -> None:
     assert [q.reason for q in _quarantine(rt)] == ["token-expired"]
 
 
-async def _tamper(job: Job) -> dict[str, Any]:
-    job.envelope["text"] = "transfer 1000 EUR"  # changed without re-sealing
-    return {}
+class _Tamper:
+    """A stage that changes the envelope without re-sealing it."""
+
+    name = "tamper"
+
+    async def __call__(self, job: Job) -> dict[str, Any]:
+        job.envelope["text"] = "transfer 1000 EUR"
+        return {}
 
 
 async def test_a_tampered_envelope_is_rejected(runtime, logs) -> None:
-    tamper = type("tamper", (), {"NAME": "tamper", "run": staticmethod(_tamper)})
-    stages = list(PROCESS)
-    stages.insert(stages.index(core) - 1, tamper)  # between token_ok and dedupe
     from metasim.gateway.parsers import parse
-    from metasim.gateway.pipeline.runner import process
+    from metasim.gateway.pipeline.runner import Runner
 
+    runner = process_runner(runtime)
+    stages = list(runner.stages)
+    stages.insert(runner.names.index("dedupe"), _Tamper())  # between token_ok and dedupe
     payload = _build("wa.text")
     event = InboxEvent("ev1", "wa", meta_bytes(payload), NOW, "tampered", attempts=1)
     (update,) = parse("wa", payload, received_at=NOW, correlation_id="tampered")
-    outcome = await process(Job(runtime, event, update, update.envelope), stages)
+    outcome = await Runner(stages, runner.lane)(Job(event, update, update.envelope))
     assert outcome == "quarantined"
     assert [q.reason for q in _quarantine(runtime)] == ["seal-broken"]
     assert not _outbox(runtime)
@@ -312,9 +318,7 @@ async def test_an_event_reclaimed_after_a_crash_is_finished_without_a_duplicate(
     await runtime.store.dedupe_first("msg", updates[0].msg_id, 600)
     await runtime.store.dedupe_first("msg", updates[1].msg_id, 600)
     first_claim = await runtime.store.inbox_claim("dead-worker", 10, 0.0)
-    from metasim.gateway.pipeline.runner import process
-
-    await process(Job(runtime, first_claim[0], updates[0], updates[0].envelope))
+    await process_runner(runtime)(Job(first_claim[0], updates[0], updates[0].envelope))
     await _drain(runtime)  # lease 0 s: the event is claimed again (attempts 2)
     assert sorted(i.msg_id for i in _outbox(runtime).values()) == sorted(u.msg_id for u in updates)
 
@@ -351,14 +355,14 @@ async def test_a_crash_in_one_update_is_quarantined_and_the_worker_goes_on(
 ) -> None:
     payload = _build("batch.msg.multi_entry")
     victim = payload["entry"][1]["messaging"][0]["message"]["mid"]
-    real = core.run
+    real = core.Core.__call__
 
-    async def flaky(job: Job) -> dict[str, Any]:
+    async def flaky(self: core.Core, job: Job) -> dict[str, Any]:
         if job.msg_id == victim:
             raise RuntimeError("reply rule exploded")
-        return await real(job)
+        return await real(self, job)
 
-    monkeypatch.setattr(core, "run", flaky)
+    monkeypatch.setattr(core.Core, "__call__", flaky)
     await _deliver(client_for, runtime, payload, "msg", cid="crash")
     await _drain(runtime)
     assert len(_outbox(runtime)) == 3

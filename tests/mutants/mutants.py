@@ -77,18 +77,17 @@ def _dedupe_on_body_hash() -> None:
 
     body_key: contextvars.ContextVar[str] = contextvars.ContextVar("body_key", default="")
 
-    async def run(job: Job) -> dict[str, Any]:
+    async def run(self: dedupe.Dedupe, job: Job) -> dict[str, Any]:
         key = hashlib.sha256(job.event.raw).hexdigest() + f":{job.update.where}"
         body_key.set(key)  # the outbox stage runs next in the same task and reads it
-        window = job.runtime.settings.dedupe_window_seconds
-        if await job.runtime.store.dedupe_first(job.channel, key, window):
+        if await self.store.dedupe_first(job.channel, key, self.window_seconds):
             return {"first": True}
         raise Stop("duplicate", "duplicate")
 
     def item(**fields: Any) -> OutboxItem:
         return OutboxItem(**{**fields, "key": f"{fields['channel']}:{body_key.get()}"})
 
-    dedupe.run = run
+    dedupe.Dedupe.__call__ = run  # type: ignore[method-assign]
     outbox.OutboxItem = item  # type: ignore[misc,assignment]  # a factory stands in for the class
 
 

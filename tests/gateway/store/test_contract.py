@@ -203,7 +203,7 @@ async def test_dlq_replays_replayable_items_unless_forced_and_purges(
     assert await store.dlq_depth() == 0 and await store.dlq_list() == []
 
 
-async def test_quarantine_lists_takes_and_purges(store: Store, clock: Clock) -> None:
+async def test_quarantine_lists_gets_and_purges(store: Store, clock: Clock) -> None:
     for n, reason in enumerate(["unknown-tenant", "contract-invalid", "malformed"]):
         await store.quarantine_put(
             Quarantined(f"q{n}", "wa", reason, RAW, f"corr-{n}", clock.now + n, {"where": "$"})
@@ -212,9 +212,10 @@ async def test_quarantine_lists_takes_and_purges(store: Store, clock: Clock) -> 
     listed = await store.quarantine_list()
     assert [q.reason for q in listed] == ["unknown-tenant", "contract-invalid", "malformed"]
     assert listed[0].raw == RAW and listed[0].detail == {"where": "$"}
-    [taken] = await store.quarantine_take(["q1", "q-missing"])
-    assert taken.quarantine_id == "q1" and taken.correlation_id == "corr-1"
-    assert await store.quarantine_take(["q1"]) == []  # taken once only
+    [got] = await store.quarantine_get(["q1", "q-missing"])
+    assert got.quarantine_id == "q1" and got.correlation_id == "corr-1"
+    assert await store.quarantine_purge(["q1", "q-missing"]) == 1
+    assert await store.quarantine_purge(["q1"]) == 0  # purged once only
     assert await store.quarantine_purge(None) == 2
     assert await store.quarantine_depth() == 0
 
