@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -133,6 +135,22 @@ def signed_text(n: int, seed: int = 11) -> tuple[str, bytes, dict[str, str]]:
     body = meta_bytes(payload)
     headers = {"Content-Type": "application/json", **signature_headers(SECRET, body)}
     return text, body, headers
+
+
+def post_texts(base_url: str, n: int, seed: int) -> list[str]:
+    """POST ``n`` signed WhatsApp texts to ``base_url``'s webhook, each ACKed 200; their texts."""
+
+    async def all_of_them() -> list[str]:
+        async with httpx.AsyncClient(timeout=10) as client:
+            texts = []
+            for i in range(n):
+                text, body, headers = signed_text(i, seed)
+                r = await client.post(f"{base_url}/webhook/wa", content=body, headers=headers)
+                assert r.status_code == 200, r.text
+                texts.append(text)
+            return texts
+
+    return asyncio.run(all_of_them())
 
 
 def wait_until(predicate: Any, timeout: float, what: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import signal
 import subprocess
@@ -19,6 +18,7 @@ from tests.gateway.durability.harness import (
     ROOT,
     CountingGraph,
     gateway_env,
+    post_texts,
     signed_text,
     wait_until,
 )
@@ -56,11 +56,10 @@ class Process:
         try:
             wait_listening(self.port, timeout=30)
         except TimeoutError:
-            self.stop()
             self.stderr.seek(0)
-            raise RuntimeError(
-                f"{self.command} did not start: {self.stderr.read()[-3000:]!r}"
-            ) from None
+            output = self.stderr.read()[-3000:]  # before stop() closes the file
+            self.stop()
+            raise RuntimeError(f"{self.command} did not start: {output!r}") from None
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -107,20 +106,6 @@ def worker(env: dict[str, str]) -> Iterator[Process]:
     p.stop()
 
 
-def _post(http: Process, n: int, seed: int) -> list[str]:
-    async def all_of_them() -> list[str]:
-        async with httpx.AsyncClient(timeout=10) as client:
-            texts = []
-            for i in range(n):
-                text, body, headers = signed_text(i, seed)
-                r = await client.post(f"{http.url}/webhook/wa", content=body, headers=headers)
-                assert r.status_code == 200, r.text
-                texts.append(text)
-            return texts
-
-    return asyncio.run(all_of_them())
-
-
 def _inbox_depth(http: Process) -> float:
     return total(httpx.get(f"{http.url}/metrics", timeout=5).text, "inbox_depth")
 
@@ -132,7 +117,7 @@ def _ready(p: Process) -> httpx.Response:
 def test_a_webhook_acked_by_the_http_process_is_answered_by_the_worker(
     http: Process, worker: Process, graph: CountingGraph
 ) -> None:
-    texts = _post(http, 3, seed=41)
+    texts = post_texts(http.url, 3, seed=41)
     wait_until(lambda: all(graph.replies[t] == 1 for t in texts), 15, "3 replies")
     assert _ready(http).json() == {"ready": True, "worker": "separate"}
     assert _ready(worker).json() == {"ready": True}
@@ -146,7 +131,7 @@ def test_a_webhook_acked_by_the_http_process_is_answered_by_the_worker(
 def test_what_only_the_worker_holds_is_asked_of_the_worker(
     http: Process, worker: Process, graph: CountingGraph
 ) -> None:
-    (text,) = _post(http, 1, seed=42)
+    (text,) = post_texts(http.url, 1, seed=42)
     wait_until(lambda: graph.replies[text] == 1, 15, "1 reply")
     payload = json.loads(signed_text(0, 42)[1])
     msg_id = payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
@@ -163,7 +148,7 @@ def test_a_dead_worker_leaves_the_ack_path_ready_and_its_backlog_drains_on_resta
     worker.kill()
     # readiness is the store's, not the worker's: the load balancer keeps the ACK path
     assert _ready(http).status_code == 200
-    texts = _post(http, 3, seed=43)
+    texts = post_texts(http.url, 3, seed=43)
     assert _ready(http).status_code == 200
     assert _inbox_depth(http) == 3  # ACKed into the durable inbox, nobody claims them
     assert sum(graph.replies.values()) == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from tests.gateway.durability.harness import (
     CountingGraph,
     Gateway,
     gateway_env,
-    signed_text,
+    post_texts,
     wait_until,
 )
 from tests.support.metrics_text import total
@@ -32,20 +31,6 @@ def _child(gw: Gateway) -> psutil.Process:
     ]
     assert len(kids) == 1, f"expected one worker process, found {[p.cmdline() for p in kids]}"
     return kids[0]
-
-
-def _post(gw: Gateway, n: int, seed: int) -> list[str]:
-    async def all_of_them() -> list[str]:
-        async with httpx.AsyncClient(timeout=10) as http:
-            texts = []
-            for i in range(n):
-                text, body, headers = signed_text(i, seed)
-                r = await http.post(f"{gw.url}/webhook/wa", content=body, headers=headers)
-                assert r.status_code == 200, r.text
-                texts.append(text)
-            return texts
-
-    return asyncio.run(all_of_them())
 
 
 def _sample(gw: Gateway, name: str, **labels: str) -> float:
@@ -74,7 +59,7 @@ def test_the_worker_process_replies_and_metrics_sum_both_processes(
         assert child.pid != gw.proc.pid
         # the ACKs come first when the CPU is short (GATEWAY_WORKER_NICENESS, default 5)
         assert child.nice() == min(19, psutil.Process(gw.proc.pid).nice() + 5)
-        texts = _post(gw, 5, seed=31)
+        texts = post_texts(gw.url, 5, seed=31)
         wait_until(lambda: all(graph.replies[t] == 1 for t in texts), 15, "5 replies")
         # ACK counted by the HTTP process, processing and sending by the child: one scrape
         assert _sample(gw, "inbound_total", channel="wa", outcome="accepted") == 5
@@ -100,7 +85,7 @@ def test_a_killed_worker_process_is_restarted_and_loses_nothing(
         wait_until(lambda: worker() == "down", 3, "/ready worker: down")
         assert httpx.get(f"{gw.url}/ready").status_code == 200
         # webhooks keep being ACKed into the durable inbox while the worker is down
-        texts = _post(gw, 3, seed=32)
+        texts = post_texts(gw.url, 3, seed=32)
         wait_until(lambda: worker() == "alive", 15, "/ready worker: alive")
         assert _child(gw).pid != first.pid
         wait_until(lambda: all(graph.replies[t] == 1 for t in texts), 15, "3 replies")
@@ -124,7 +109,7 @@ def test_inline_mode_runs_everything_in_one_process(tmp_path: Path, graph: Count
     gw = _gateway(tmp_path, graph, GATEWAY_WORKERS="inline")
     try:
         assert _children(gw.proc.pid) == []
-        texts = _post(gw, 3, seed=33)
+        texts = post_texts(gw.url, 3, seed=33)
         wait_until(lambda: all(graph.replies[t] == 1 for t in texts), 15, "3 replies")
         assert _sample(gw, "outbound_total", channel="wa", outcome="sent") == 3
     finally:
