@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -21,9 +22,19 @@ from pydantic_core import PydanticCustomError
 
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 Channel = Literal["wa", "ig", "msg"]
-# ISO 8601 or epoch seconds (pydantic reads both); a naive time is read as local time
+
+
+def _epoch_seconds(value: Any) -> Any:
+    # a number is epoch seconds, always: pydantic alone reads one above 2e10 as milliseconds
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    return value
+
+
+# ISO 8601 or epoch seconds; a naive time is read as local time
 Expiry = Annotated[
     datetime,
+    BeforeValidator(_epoch_seconds),
     WithJsonSchema({"anyOf": [{"type": "string", "format": "date-time"}, {"type": "number"}]}),
 ]
 

@@ -148,3 +148,11 @@ def test_whole_entry_problems_name_the_entry_and_unknown_keys_say_what_to_do() -
         "clients[2]: give api_key or api_key_env, not both",
     ]
     assert str(caught.value).startswith("invalid clients file clients.json:")
+
+
+def test_an_epoch_expiry_is_seconds_even_far_ahead() -> None:
+    entry = {"client_id": "a", "channels": {"wa": ["1"]}, "token": "t"}
+    year_3000 = 32503680000  # date -ud 3000-01-01 +%s
+    data = {"clients": [{**entry, "token_expires_at": year_3000}]}
+    client = Tenants.from_dict(data).resolve("wa", "1")
+    assert client is not None and client.token_expires_at == year_3000
