@@ -8,12 +8,15 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from metasim.gateway.clients_errors import clients_problems
+from metasim.gateway.clients_model import ClientEntry, ClientsFile, FixedRule, KeywordsRule
+
 CHANNELS = ("wa", "ig", "msg")
-RULE_KINDS = ("echo", "fixed", "keywords")
 
 
 class ClientsFileError(ValueError):
@@ -96,23 +99,11 @@ class Tenants:
     ) -> Tenants:
         """Build from the parsed clients file (``{"clients": [...]}``), listing every problem."""
         src_env = os.environ if env is None else env
-        problems: list[str] = []
-        raw = data.get("clients") if isinstance(data, dict) else None
-        if not isinstance(raw, list):
-            raise ClientsFileError(source, ['top level must be {"clients": [ ... ]}'])
-        clients = [c for i, e in enumerate(raw) if (c := _client(e, i, src_env, problems))]
-        seen: dict[tuple[str, str], str] = {}
-        for c in clients:
-            for ch, ids in c.channels.items():
-                for tid in ids:
-                    if (ch, tid) in seen and seen[(ch, tid)] != c.client_id:
-                        problems.append(
-                            f"{ch} id {tid} belongs to both {seen[(ch, tid)]} and {c.client_id}"
-                        )
-                    seen[(ch, tid)] = c.client_id
-        if problems:
-            raise ClientsFileError(source, problems)
-        return cls(clients)
+        try:
+            parsed = ClientsFile.model_validate(data, context={"env": src_env})
+        except ValidationError as exc:
+            raise ClientsFileError(source, clients_problems(exc)) from None
+        return cls([_client(entry, src_env) for entry in parsed.clients])
 
     def resolve(self, channel: str, tenant_id: str | None) -> Client | None:
         """The client owning ``tenant_id`` on ``channel``, or None (unknown tenant)."""
@@ -133,120 +124,23 @@ class Tenants:
         return [v for c in self.clients for v in (c.graph_token, c.api_key) if v]
 
 
-def _client(entry: Any, i: int, env: Mapping[str, str], problems: list[str]) -> Client | None:
-    where = f"clients[{i}]"
-    if not isinstance(entry, dict):
-        problems.append(f"{where} must be an object")
-        return None
-    before = len(problems)
-    client_id = entry.get("client_id")
-    if not isinstance(client_id, str) or not client_id:
-        problems.append(f"{where}.client_id must be a non-empty string")
-        client_id = ""
-    channels = _channels(entry.get("channels"), where, problems)
-    token = _secret(entry, "token", "token_env", where, env, problems, required=True)
-    api_key = _secret(entry, "api_key", "api_key_env", where, env, problems, required=False)
-    rule = _rule(entry.get("reply_rule", {"kind": "echo"}), where, problems)
-    expires = _expiry(entry.get("token_expires_at"), where, problems)
-    if len(problems) > before:
-        return None
+def _client(entry: ClientEntry, env: Mapping[str, str]) -> Client:
+    """A validated entry as the runtime's Client (secrets read from ``env`` when named)."""
+    rule = entry.reply_rule
+    expires = entry.token_expires_at
+    token = env[entry.token_env] if entry.token_env else entry.token
+    api_key = env[entry.api_key_env] if entry.api_key_env else entry.api_key
     return Client(
-        client_id=client_id,
-        name=str(entry.get("name") or client_id),
-        channels=channels,
+        client_id=entry.client_id,
+        name=entry.name or entry.client_id,
+        channels={ch: tuple(ids) for ch, ids in entry.channels.items()},
         graph_token=token or "",
-        reply_rule=rule,
-        token_expires_at=expires,
+        reply_rule=ReplyRule(
+            kind=rule.kind,
+            text=rule.text if isinstance(rule, FixedRule) else None,
+            keywords=dict(rule.keywords) if isinstance(rule, KeywordsRule) else {},
+            default=rule.default if isinstance(rule, KeywordsRule) else None,
+        ),
+        token_expires_at=None if expires is None else expires.timestamp(),
         api_key=api_key,
     )
-
-
-def _channels(raw: Any, where: str, problems: list[str]) -> dict[str, tuple[str, ...]]:
-    if not isinstance(raw, dict) or not raw:
-        problems.append(f'{where}.channels must be an object like {{"wa": ["<phone_number_id>"]}}')
-        return {}
-    out: dict[str, tuple[str, ...]] = {}
-    for ch, ids in raw.items():
-        if ch not in CHANNELS:
-            problems.append(
-                f"{where}.channels.{ch}: unknown channel, use one of {', '.join(CHANNELS)}"
-            )
-        elif not isinstance(ids, list) or not all(isinstance(x, str) and x for x in ids):
-            problems.append(f"{where}.channels.{ch} must be a list of id strings")
-        else:
-            out[ch] = tuple(ids)
-    return out
-
-
-def _secret(
-    entry: dict[str, Any],
-    key: str,
-    env_key: str,
-    where: str,
-    env: Mapping[str, str],
-    problems: list[str],
-    *,
-    required: bool,
-) -> str | None:
-    value, var = entry.get(key), entry.get(env_key)
-    if value is not None and var is not None:
-        problems.append(f"{where}: give {key} or {env_key}, not both")
-        return None
-    if var is not None:
-        if not isinstance(var, str) or not env.get(var):
-            # the variable's name is safe to print, its value never is
-            problems.append(f"{where}.{env_key}: env var {var!r} is not set")
-            return None
-        return env[var]
-    if value is None:
-        if required:
-            problems.append(f"{where}: {key} or {env_key} is required")
-        return None
-    if not isinstance(value, str) or not value:
-        problems.append(f"{where}.{key} must be a non-empty string")
-        return None
-    return value
-
-
-def _rule(raw: Any, where: str, problems: list[str]) -> ReplyRule:
-    if not isinstance(raw, dict) or raw.get("kind") not in RULE_KINDS:
-        problems.append(f"{where}.reply_rule.kind must be one of {', '.join(RULE_KINDS)}")
-        return ReplyRule()
-    kind = raw["kind"]
-    if kind == "fixed" and not (isinstance(raw.get("text"), str) and raw["text"]):
-        problems.append(f"{where}.reply_rule.text is required for kind fixed")
-    keywords = raw.get("keywords", {})
-    if kind == "keywords":
-        ok = (
-            isinstance(keywords, dict)
-            and keywords
-            and all(isinstance(k, str) and isinstance(v, str) and v for k, v in keywords.items())
-        )
-        if not ok:
-            problems.append(f"{where}.reply_rule.keywords must map words to non-empty replies")
-            keywords = {}
-        if not (isinstance(raw.get("default"), str) and raw["default"]):
-            # without a default an unmatched message would get no reply (one reply per message)
-            problems.append(f"{where}.reply_rule.default is required for kind keywords")
-    return ReplyRule(
-        kind=kind,
-        text=raw.get("text"),
-        keywords=dict(keywords) if isinstance(keywords, dict) else {},
-        default=raw.get("default"),
-    )
-
-
-def _expiry(raw: Any, where: str, problems: list[str]) -> float | None:
-    if raw is None:
-        return None
-    if isinstance(raw, int | float) and not isinstance(raw, bool):
-        return float(raw)
-    if isinstance(raw, str):
-        try:
-            return datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            pass
-    problems.append(
-        f"{where}.token_expires_at must be ISO 8601 (2030-01-01T00:00:00Z) or epoch seconds"
-    )
-    return None

@@ -10,59 +10,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from metasim.steps.targets.settings import Setting, settings_table
-from metasim.steps.targets.specs import (
-    BackupSpec,
-    StartSpec,
-    backup_spec,
-    preflight_spec,
-    start_spec,
-)
-from metasim.steps.targets.tables import string, table
+from pydantic import ValidationError
 
-CHANNELS = ("wa", "ig", "msg")
-# Capabilities a scenario can require with a @needs-<capability> tag.
-CAPABILITIES = (
-    "health",
-    "ready",
-    "metrics",
-    "admin",
-    "logs",
-    "restart",
-    "handshake",
-    "preflight",
-    "backup",
-    "status-callbacks",
-    "dead-letters",
-    "tenants",
-    "inprocess",
+from metasim.steps.targets.model import (
+    CAPABILITIES,
+    CHANNELS,
+    DEFAULT_LEVELS,
+    LEVELS,
+    TargetFile,
+    Tenant,
 )
-# Whose requirement a scenario checks: Meta's (any webhook receiver), the backlog's acceptance
-# criteria, or the reference gateway's own policy (exact 400 for a non-JSON body ...).
-LEVELS = ("meta", "backlog", "reference")
-DEFAULT_LEVELS = ("meta", "backlog")
+from metasim.steps.targets.model_errors import target_problems
+from metasim.steps.targets.settings import Setting
+from metasim.steps.targets.specs import BackupSpec, StartSpec, backup_spec, start_spec
+
+__all__ = ["CAPABILITIES", "CHANNELS", "LEVELS", "TargetConfig", "TargetFileError", "TenantIds"]
 TENANT_KEYS = ("waba_id", "phone_number_id", "display_phone_number", "page_id", "ig_account_id")
-TENANT_EXTRAS = ("token", "reply", "api_key")
-TOP_KEYS = {
-    "name",
-    "base_url",
-    "webhooks",
-    "secrets",
-    "tenants",
-    "graph",
-    "endpoints",
-    "logs",
-    "start",
-    "capabilities",
-    "settle_seconds",
-    "quiet_seconds",
-    "drain_seconds",
-    "callbacks",
-    "settings",
-    "levels",
-    "preflight",
-    "backup",
-}
 
 
 class TargetFileError(ValueError):
@@ -188,160 +151,63 @@ def from_mapping(
 ) -> TargetConfig:
     """Validate an already-parsed target description (the built-in targets use this too)."""
     env = os.environ if env is None else env
-    p: list[str] = []
-    for key in sorted(set(raw) - TOP_KEYS):
-        p.append(f"unknown key {key!r}; allowed top-level keys: {', '.join(sorted(TOP_KEYS))}")
-    name = string(raw, "name", p, required=True)
-    base_url = string(raw, "base_url", p, required=True)
-    if base_url and not base_url.startswith(("http://", "https://")):
-        p.append(f"base_url = {base_url!r} must start with http:// or https://")
-    webhooks = table(raw, "webhooks", p)
-    # a gateway declares the channels it serves; scenarios of the others are not applicable
-    if not any(ch in webhooks for ch in CHANNELS):
-        p.append('[webhooks] needs at least one channel: wa, ig or msg = "/webhook/..." or a URL')
-    for ch in CHANNELS:
-        if ch in webhooks and not isinstance(webhooks[ch], str):
-            p.append(f'[webhooks] {ch} must be a path like "/webhook/{ch}" or a full URL')
-    for key in sorted(set(webhooks) - set(CHANNELS)):
-        p.append(f"[webhooks] unknown channel {key!r}; use wa, ig, msg")
-    secrets = table(raw, "secrets", p)
-    known_secrets = {
-        f"{k}{e}" for k in ("app_secret", "verify_token", "admin_token") for e in ("", "_env")
-    }
-    for key in sorted(set(secrets) - known_secrets):
-        p.append(f"[secrets] unknown key {key!r}; allowed: {', '.join(sorted(known_secrets))}")
-    app_secret = _secret(secrets, "app_secret", env, p, required=True)
-    verify_token = _secret(secrets, "verify_token", env, p, required=False)
-    admin_token = _secret(secrets, "admin_token", env, p, required=False)
-    graph = table(raw, "graph", p)
-    port = graph.get("port", 0)
-    if not isinstance(port, int) or not 0 <= port <= 65535:
-        p.append(f"[graph] port = {port!r} must be an integer 0-65535 (0 picks a free port)")
-        port = 0
-    caps = raw.get("capabilities", [])
-    if not isinstance(caps, list) or not all(isinstance(c, str) for c in caps):
-        p.append("capabilities must be a list of strings")
-        caps = []
-    for cap in caps:
-        if cap not in CAPABILITIES:
-            p.append(f"capabilities: unknown {cap!r}; known: {', '.join(CAPABILITIES)}")
-    endpoints = {str(k): str(v) for k, v in table(raw, "endpoints", p).items()}
-    for key in sorted(set(endpoints) - {"health", "ready", "metrics", "admin"}):
-        p.append(f"[endpoints] unknown {key!r}; use health, ready, metrics, admin")
-    settle = _seconds(raw, "settle_seconds", 0.3, p)
-    quiet = _seconds(raw, "quiet_seconds", 0.75, p)
-    drain = _seconds(raw, "drain_seconds", 2.0, p)
-    levels = raw.get("levels", list(DEFAULT_LEVELS))
-    if not (isinstance(levels, list) and levels and all(lv in LEVELS for lv in levels)):
-        p.append(f"levels = {levels!r} must be a non-empty list of {', '.join(LEVELS)}")
-        levels = list(DEFAULT_LEVELS)
-    callbacks = raw.get("callbacks", True)
-    if not isinstance(callbacks, bool):
-        p.append(f"callbacks = {callbacks!r} must be true or false (status webhooks sent back)")
-        callbacks = True
-    if "status-callbacks" in caps and callbacks is False:
-        p.append('capabilities lists "status-callbacks" but callbacks = false')
-    config = TargetConfig(
-        name=name or "?",
+    try:
+        file = TargetFile.model_validate(raw, context={"env": env})
+    except ValidationError as exc:
+        raise TargetFileError(source, target_problems(exc, raw)) from None
+    secrets = file.secrets
+    return TargetConfig(
+        name=file.name,
         source=source,
-        base_url=(base_url or "").rstrip("/"),
-        webhooks={k: str(v) for k, v in webhooks.items() if k in CHANNELS},
-        app_secret=app_secret,
-        verify_token=verify_token,
-        admin_token=admin_token,
-        tenants=_tenants(raw, p),
-        graph_host=str(graph.get("host", "127.0.0.1")),
-        graph_port=port,
-        graph_version=str(graph.get("version", "v25.0")),
-        endpoints=endpoints,
-        log_file=string(table(raw, "logs", p), "file", p, where="[logs] ") or None,
-        start=start_spec(raw, p),
-        preflight=preflight_spec(raw, p),
-        backup=backup_spec(raw, p),
-        extra_capabilities=frozenset(c for c in caps if c in CAPABILITIES),
-        settle_seconds=settle,
-        quiet_seconds=quiet,
-        drain_seconds=drain,
-        callbacks=callbacks,
-        settings=settings_table(raw, p),
-        levels=tuple(levels),
+        base_url=file.base_url.rstrip("/"),
+        webhooks={ch: url for ch in CHANNELS if (url := getattr(file.webhooks, ch))},
+        app_secret=_secret(secrets.app_secret, secrets.app_secret_env, env),
+        verify_token=_secret(secrets.verify_token, secrets.verify_token_env, env),
+        admin_token=_secret(secrets.admin_token, secrets.admin_token_env, env),
+        tenants=_tenants(file.tenants),
+        graph_host=file.graph.host,
+        graph_port=file.graph.port,
+        graph_version=file.graph.version,
+        endpoints=file.endpoints.model_dump(exclude_none=True),
+        log_file=file.logs.file or None,
+        start=start_spec(file.start),
+        preflight=tuple(file.preflight.command),
+        backup=backup_spec(file.backup),
+        extra_capabilities=frozenset(file.capabilities),
+        settle_seconds=file.settle_seconds,
+        quiet_seconds=file.quiet_seconds,
+        drain_seconds=file.drain_seconds,
+        callbacks=file.callbacks,
+        settings={
+            name: Setting(name, dict(spec.env), tuple(spec.unset), tuple(spec.names))
+            for name, spec in file.settings.items()
+        },
+        levels=tuple(file.levels),
     )
-    if p:
-        raise TargetFileError(source, p)
-    return config
 
 
-def _seconds(raw: Mapping[str, Any], key: str, default: float, p: list[str]) -> float:
-    value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        p.append(f"{key} = {value!r} must be a number of seconds >= 0")
-        return default
-    return float(value)
+def _secret(value: str | None, var: str | None, env: Mapping[str, str]) -> str:
+    # Either the value itself or the name of an env var holding it (keeps secrets out of git);
+    # the model has checked that a named variable is set
+    if value is not None:
+        return value
+    return env.get(var, "") if var else ""
 
 
-def _secret(
-    section: Mapping[str, Any], key: str, env: Mapping[str, str], p: list[str], *, required: bool
-) -> str:
-    # Either the value itself or the name of an env var holding it (keeps secrets out of git).
-    if key in section:
-        return string(section, key, p, where="[secrets] ")
-    env_key = f"{key}_env"
-    if env_key in section:
-        var = string(section, env_key, p, where="[secrets] ")
-        if var and not env.get(var):
-            p.append(f"[secrets] {env_key} = {var!r} but ${var} is not set in the environment")
-        return env.get(var, "") if var else ""
-    if required:
-        p.append(f"[secrets] {key} (or {env_key}, the name of an env var holding it) is required")
-    return ""
-
-
-def _tenants(raw: Mapping[str, Any], p: list[str]) -> dict[str, TenantIds]:
-    section = table(raw, "tenants", p)
+def _tenants(section: Mapping[str, Tenant]) -> dict[str, TenantIds]:
     if not section:
         return {"primary": TenantIds("primary")}
     out: dict[str, TenantIds] = {}
-    for name, ids in section.items():
-        if not isinstance(ids, dict):
-            p.append(f"[tenants.{name}] must be a table of ids")
-            continue
-        unknown = sorted(set(ids) - {*TENANT_KEYS, *TENANT_EXTRAS, "token_expires_at"})
-        if unknown:
-            keys = ", ".join((*TENANT_KEYS, *TENANT_EXTRAS, "token_expires_at"))
-            p.append(f"[tenants.{name}] unknown {', '.join(unknown)}; allowed: {keys}")
-        values = {k: str(v) for k, v in ids.items() if k in (*TENANT_KEYS, *TENANT_EXTRAS)}
-        expires = _expiry(ids.get("token_expires_at"), name, p)
+    for name, tenant in section.items():
+        expires = tenant.token_expires_at
         if expires is None and name == "expired":
             expires = EXPIRED_DEFAULT  # the tenant whose token expired, unless the file says when
+        values = tenant.model_dump(exclude={"token_expires_at"})
         out[name] = TenantIds(name, **values, token_expires_at=expires)
-    if "primary" not in out:
-        p.append("[tenants] needs a [tenants.primary] table (the tenant scenarios use by default)")
     return out
 
 
 EXPIRED_DEFAULT = datetime(2024, 1, 31, tzinfo=UTC).timestamp()
-
-
-def _expiry(value: Any, tenant: str, p: list[str]) -> float | None:
-    """``token_expires_at``: a TOML date-time, an ISO 8601 string or epoch seconds."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            pass
-        else:
-            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
-    p.append(
-        f"[tenants.{tenant}] token_expires_at = {value!r} must be a date-time "
-        "(2024-01-31T00:00:00Z) or epoch seconds"
-    )
-    return None
 
 
 def expand(template: str, values: Mapping[str, str]) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 # The closed vocabulary of settings the built-in scenarios use, and what each must do.
 SETTINGS: dict[str, str] = {
@@ -38,35 +37,3 @@ class Setting:
     def overrides(self) -> dict[str, str | None]:
         """The env overrides for Target.configure (None unsets a variable)."""
         return {**dict(self.env), **dict.fromkeys(self.unset)}
-
-
-def settings_table(raw: Mapping[str, Any], p: list[str]) -> dict[str, Setting]:
-    """Parse ``[settings.NAME]`` tables, listing every problem."""
-    section = raw.get("settings", {})
-    if not isinstance(section, dict):
-        p.append("[settings] must hold tables: [settings.signature-warn] env = {...}")
-        return {}
-    out: dict[str, Setting] = {}
-    for name, spec in section.items():
-        where = f"[settings.{name}]"
-        if name not in SETTINGS:
-            p.append(f"{where} unknown setting; known: {', '.join(SETTINGS)}")
-            continue
-        if not isinstance(spec, dict):
-            p.append(f"{where} must be a table with env, unset and names")
-            continue
-        for extra in sorted(set(spec) - {"env", "unset", "names"}):
-            p.append(f"{where} unknown key {extra!r}; allowed: env, unset, names")
-        env = spec.get("env", {})
-        if not isinstance(env, dict):
-            p.append(f'{where} env must be a table of NAME = "value"')
-            env = {}
-        lists = {}
-        for key in ("unset", "names"):
-            value = spec.get(key, [])
-            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-                p.append(f"{where} {key} must be a list of variable names")
-                value = []
-            lists[key] = tuple(value)
-        out[name] = Setting(name, {str(k): str(v) for k, v in env.items()}, **lists)
-    return out

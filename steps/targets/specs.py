@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from metasim.steps.targets.tables import string, table
-
-PROBE_KINDS = ("handshake", "http", "tcp")
+from metasim.steps.targets.model import Backup, Start
 
 
 @dataclass(frozen=True)
@@ -51,90 +48,34 @@ class BackupSpec:
     name: str  # "{stamp}" = UTC time as %Y%m%dT%H%M%SZ, e.g. "gateway-{stamp}.sqlite"
 
 
-def start_spec(raw: Mapping[str, Any], p: list[str]) -> StartSpec | None:
-    if "start" not in raw:
+def start_spec(start: Start | None) -> StartSpec | None:
+    """The validated [start] table as the runner's StartSpec."""
+    if start is None:
         return None
-    section = table(raw, "start", p)
-    command = section.get("command")
-    if not (isinstance(command, list) and command and all(isinstance(c, str) for c in command)):
-        p.append(
-            '[start] command must be a non-empty list of strings, e.g. ["{python}", "-m", "x"]'
-        )
-        command = ["?"]
-    env = section.get("env", {})
-    if not isinstance(env, dict):
-        p.append('[start.env] must be a table of NAME = "value"')
-        env = {}
-    timeout = _positive(section, "timeout", 30.0, p)
-    grace = _positive(section, "stop_grace", 10.0, p)
     return StartSpec(
-        command=tuple(command),
-        env={str(k): str(v) for k, v in env.items()},
-        cwd=str(section.get("cwd", ".")),
-        ready=_probe(section, p),
-        timeout=timeout,
-        inherit_env=bool(section.get("inherit_env", True)),
-        stop_grace=grace,
+        command=tuple(start.command),
+        env=dict(start.env),
+        cwd=start.cwd,
+        ready=_probe(start),
+        timeout=start.timeout,
+        inherit_env=start.inherit_env,
+        stop_grace=start.stop_grace,
     )
 
 
-def _positive(section: Mapping[str, Any], key: str, default: float, p: list[str]) -> float:
-    value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        p.append(f"[start] {key} = {value!r} must be a number of seconds > 0")
-        return default
-    return float(value)
-
-
-def _probe(section: Mapping[str, Any], p: list[str]) -> ReadyProbe:
+def _probe(start: Start) -> ReadyProbe:
     # ready_path = "/health" is the short form of [start.ready] kind = "http", path = "/health"
-    if "ready_path" in section and "ready" in section:
-        p.append("[start] give ready_path or [start.ready], not both")
-    if "ready_path" in section:
-        return ReadyProbe("http", str(section["ready_path"]))
-    raw = section.get("ready", {})
-    if not isinstance(raw, dict):
-        p.append('[start.ready] must be a table: kind = "handshake" | "http" | "tcp", ...')
+    if start.ready_path is not None:
+        return ReadyProbe("http", start.ready_path)
+    ready = start.ready
+    if ready is None:
         return ReadyProbe()
-    for extra in sorted(set(raw) - {"kind", "path", "status", "body"}):
-        p.append(f"[start.ready] unknown key {extra!r}; allowed: kind, path, status, body")
-    kind = str(raw.get("kind", "http" if "path" in raw else "handshake"))
-    if kind not in PROBE_KINDS:
-        p.append(f"[start.ready] kind = {kind!r}; use one of {', '.join(PROBE_KINDS)}")
-        kind = "handshake"
-    if kind == "http" and not isinstance(raw.get("path"), str):
-        p.append('[start.ready] kind = "http" needs path = "/health" (placeholders allowed)')
-    status = raw.get("status", [200])
-    if isinstance(status, int) and not isinstance(status, bool):
-        status = [status]
-    if not (isinstance(status, list) and status and all(isinstance(x, int) for x in status)):
-        p.append(f"[start.ready] status = {status!r} must be a status or a list, e.g. [200, 204]")
-        status = [200]
-    return ReadyProbe(kind, str(raw.get("path", "")), tuple(status), str(raw.get("body", "")))
+    kind = ready.kind or ("http" if ready.path is not None else "handshake")
+    return ReadyProbe(kind, ready.path or "", tuple(ready.status), ready.body)
 
 
-def preflight_spec(raw: Mapping[str, Any], p: list[str]) -> tuple[str, ...]:
-    # run with the [start] env plus the scenario's overrides; exit 1 means "problems found"
-    section = table(raw, "preflight", p)
-    command = section.get("command", [])
-    if not isinstance(command, list) or not all(isinstance(c, str) for c in command):
-        p.append('[preflight] command must be a list of strings, e.g. ["{python}", "-m", "x"]')
-        return ()
-    return tuple(command)
-
-
-def backup_spec(raw: Mapping[str, Any], p: list[str]) -> BackupSpec | None:
-    if "backup" not in raw:
+def backup_spec(backup: Backup | None) -> BackupSpec | None:
+    """The validated [backup] table as the runner's BackupSpec."""
+    if backup is None:
         return None
-    section = table(raw, "backup", p)
-    command = section.get("command")
-    if not (isinstance(command, list) and command and all(isinstance(c, str) for c in command)):
-        p.append("[backup] command must be a non-empty list of strings")
-        return None
-    name = string(section, "name", p, required=True, where="[backup] ")
-    if name and "{stamp}" not in name:
-        p.append(
-            f'[backup] name = {name!r} must contain {{stamp}} (e.g. "gateway-{{stamp}}.sqlite")'
-        )
-    directory = string(section, "dir", p, required=True, where="[backup] ")
-    return BackupSpec(tuple(command), directory, name)
+    return BackupSpec(tuple(backup.command), backup.dir, backup.name)

@@ -192,3 +192,24 @@ def test_named_settings_map_to_the_gateways_own_variables(tmp_path: Path) -> Non
     bad = text + "[settings.signature-strict]\nenv = {}\n"
     with pytest.raises(TargetFileError, match=r"\[settings.signature-strict\] unknown setting"):
         load(write(tmp_path, bad), env={})
+
+
+def test_nested_tables_name_their_path_and_what_they_allow(tmp_path: Path) -> None:
+    text = MINIMAL.replace('app_secret_env = "STAGING_META_APP_SECRET"', 'app_secret = "s"')
+    text += "[tenants.primary]\nphone_number_id = 33612345678\ntokn = 1\n"
+    text += 'token_expires_at = "next week"\n'
+    text += '[start]\ncommand = ["gw"]\nready_path = "/health"\n[start.ready]\nkind = "tcp"\n'
+    with pytest.raises(TargetFileError) as caught:
+        load(write(tmp_path, text), env={})
+    assert caught.value.problems == [
+        "[tenants.primary] token_expires_at = 'next week' must be a date-time "
+        "(2024-01-31T00:00:00Z) or epoch seconds",
+        "[tenants.primary] unknown key 'tokn'; allowed: api_key, display_phone_number, "
+        "ig_account_id, page_id, phone_number_id, reply, token, token_expires_at, waba_id",
+        "[start] give ready_path or [start.ready], not both",
+    ]
+    fixed = text.replace("tokn = 1\n", "").replace('"next week"', "2030-01-01T00:00:00Z")
+    fixed = fixed.replace('ready_path = "/health"\n', "")
+    primary = load(write(tmp_path, fixed), env={}).tenant("primary")
+    assert primary.phone_number_id == "33612345678"  # a TOML number is read as the id's text
+    assert primary.token_expires_at == 1893456000.0  # 2030-01-01T00:00:00Z, from `date -d`

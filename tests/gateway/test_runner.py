@@ -18,7 +18,6 @@ from metasim.gateway.store.base import InboxEvent
 from metasim.simulator import catalogue
 from metasim.simulator.context import BuildContext
 from tests.gateway.conftest import make_runtime, meta_bytes
-from tests.gateway.memstore import MemoryStore
 
 pytestmark = pytest.mark.anyio
 NOW = 1767264532.0
@@ -115,7 +114,7 @@ def _job(seed: int = 1) -> Job:
 
 
 async def test_the_process_lane_quarantines_a_crash_and_a_broken_seal() -> None:
-    store = MemoryStore()
+    store = make_runtime().store  # a fresh SQLite store
     metrics = Metrics()
     lane = ProcessLane(metrics, Quarantine(store, lambda: NOW), b"k" * 32)  # type: ignore[arg-type]
     crash = Runner([Recording("core", [], RuntimeError("boom"))], lane)

@@ -99,3 +99,21 @@ def test_secrets_never_appear_in_repr_or_public_view() -> None:
 
 def test_empty_value_counts_as_unset() -> None:
     assert Settings.from_env({"META_SIGNATURE_REQUIRED": "  "}).signature_mode == "warn"
+
+
+def test_the_process_env_is_read_by_from_env_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_PORT", "9123")
+    monkeypatch.setenv("gateway_host", "10.0.0.1")  # names are matched exactly, as documented
+    assert Settings.from_env().port == 9123
+    assert Settings.from_env().host == "127.0.0.1"
+    # a test's Settings(...) never picks up the developer's shell variables
+    assert Settings(admin_token="x").port == 8080
+
+
+def test_each_problem_names_the_variable_its_value_and_what_to_write() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"OUTBOX_CONCURRENCY": "5000", "LOG_LEVEL": "loud"})
+    assert caught.value.problems == [
+        "OUTBOX_CONCURRENCY='5000' must be between 1 and 1000",
+        "LOG_LEVEL='loud' is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+    ]

@@ -127,3 +127,32 @@ def test_token_expiry() -> None:
     assert client is not None
     assert client.token_ok(1_800_000_000)  # 2027
     assert not client.token_ok(1_900_000_000)  # 2030-03
+
+
+def test_whole_entry_problems_name_the_entry_and_unknown_keys_say_what_to_do() -> None:
+    data = {
+        "clients": [
+            {"client_id": "a", "channels": {"wa": ["1"]}, "reply_rule": {"kind": "fixed"}},
+            {"client_id": "b", "channels": {"wa": ["2"]}, "token": "t", "tokne": "t"},
+            {"client_id": "c", "channels": {"wa": ["3"]}, "token": "t", "api_key": "k",
+             "api_key_env": "C_KEY"},
+        ]
+    }  # fmt: skip
+    with pytest.raises(ClientsFileError) as caught:
+        Tenants.from_dict(data, env={"C_KEY": "k2"}, source="clients.json")
+    assert caught.value.problems == [
+        "clients[0]: token or token_env is required",
+        "clients[0].reply_rule.text is required",
+        "clients[1].tokne: unknown key; remove it or fix its spelling "
+        "(format: payloads/schemas/tenants-file.schema.json)",
+        "clients[2]: give api_key or api_key_env, not both",
+    ]
+    assert str(caught.value).startswith("invalid clients file clients.json:")
+
+
+def test_an_epoch_expiry_is_seconds_even_far_ahead() -> None:
+    entry = {"client_id": "a", "channels": {"wa": ["1"]}, "token": "t"}
+    year_3000 = 32503680000  # date -ud 3000-01-01 +%s
+    data = {"clients": [{**entry, "token_expires_at": year_3000}]}
+    client = Tenants.from_dict(data).resolve("wa", "1")
+    assert client is not None and client.token_expires_at == year_3000

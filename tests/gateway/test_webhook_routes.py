@@ -9,6 +9,7 @@ import pytest
 
 from metasim.simulator import catalogue
 from metasim.simulator.context import BuildContext
+from tests.gateway import stored
 from tests.gateway.conftest import VERIFY_TOKEN, make_runtime, meta_bytes, sign
 
 pytestmark = pytest.mark.anyio
@@ -128,7 +129,7 @@ async def test_signature_modes(client_for, logs, mode: str, variant: str) -> Non
         )
     expected = EXPECTED[mode][variant]
     assert r.status_code == expected, r.text
-    stored = len(rt.store.inbox)  # type: ignore[attr-defined]
+    stored = await rt.store.inbox_depth()
     assert stored == (1 if expected == 200 else 0)  # enforce rejects before anything is stored
     result = "skipped" if mode == "off" else RESULT[variant]
     assert (
@@ -163,7 +164,7 @@ async def test_ack_only_after_the_raw_bytes_are_in_the_inbox(client_for, runtime
             headers={"X-Hub-Signature-256": sign(body), "X-Correlation-Id": "trace-77"},
         )
     assert r.status_code == 200 and r.text == "EVENT_RECEIVED"
-    (event,) = runtime.store.inbox.values()
+    (event,) = await stored.inbox(runtime)
     assert event.raw == body and event.channel == "wa" and event.correlation_id == "trace-77"
     assert r.headers["x-correlation-id"] == "trace-77"
     assert logs.stages(correlation_id="trace-77") == ["parse", "signature", "ack"]
@@ -179,12 +180,13 @@ async def test_generic_path_routes_on_object(client_for, runtime, name: str, cha
     async with client_for(runtime) as c:
         r = await c.post("/webhook", content=body, headers={"X-Hub-Signature-256": sign(body)})
     assert r.status_code == 200
-    (event,) = runtime.store.inbox.values()
+    (event,) = await stored.inbox(runtime)
     assert event.channel == channel
 
 
 async def test_store_outage_answers_503_so_meta_retries(client_for, runtime) -> None:
-    runtime.store.fail = True
+    runtime.store = outage = stored.Outage(runtime.store)  # type: ignore[assignment]
+    outage.down = True
     body = _body()
     async with client_for(runtime) as c:
         r = await c.post("/webhook/wa", content=body, headers={"X-Hub-Signature-256": sign(body)})
@@ -314,7 +316,7 @@ async def test_bad_input_is_a_400_with_a_json_error(
     assert r.status_code == 400
     error = r.json()["error"]
     assert error["code"] == code and error["message"]
-    assert not runtime.store.inbox
+    assert await runtime.store.inbox_depth() == 0
 
 
 async def test_body_over_the_limit_is_413_declared_or_streamed(client_for, logs) -> None:
@@ -334,7 +336,7 @@ async def test_body_over_the_limit_is_413_declared_or_streamed(client_for, logs)
         )
     assert declared.status_code == 413 and streamed.status_code == 413
     assert declared.json()["error"]["code"] == "too_large"
-    assert not rt.store.inbox  # type: ignore[attr-defined]
+    assert await rt.store.inbox_depth() == 0
 
 
 async def test_default_limit_is_3_mib(client_for, runtime) -> None:
@@ -362,7 +364,8 @@ async def test_ready_needs_the_store_and_only_reports_the_worker(client_for, run
         runtime.health.beat("inbox-worker", runtime.clock())
         assert (await c.get("/ready")).json() == {"ready": True, "worker": "alive"}
         assert "worker_alive 1.0" in (await c.get("/metrics")).text
-        runtime.store.fail = True
+        runtime.store = outage = stored.Outage(runtime.store)  # type: ignore[assignment]
+        outage.down = True
         r = await c.get("/ready")
         assert r.status_code == 503
         assert any("store unreachable" in reason for reason in r.json()["reasons"])

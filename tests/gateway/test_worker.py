@@ -18,6 +18,7 @@ from metasim.gateway.tenants import Tenants
 from metasim.gateway.worker import InboxWorker
 from metasim.simulator import catalogue
 from metasim.simulator.context import BuildContext, Tenant
+from tests.gateway import stored
 from tests.gateway.conftest import APP_SECRET, VERIFY_TOKEN, make_runtime, meta_bytes, sign
 
 pytestmark = pytest.mark.anyio
@@ -54,12 +55,8 @@ async def _drain(rt: Runtime) -> None:
         pass
 
 
-def _outbox(rt: Runtime) -> dict[str, Any]:
-    return rt.store.outbox  # type: ignore[attr-defined,no-any-return]
-
-
-def _quarantine(rt: Runtime) -> list[Any]:
-    return list(rt.store.quarantine.values())  # type: ignore[attr-defined]
+_outbox = stored.outbox
+_quarantine = stored.quarantine
 
 
 # -- order and parity ----------------------------------------------------------------------------
@@ -76,7 +73,7 @@ async def test_one_reply_queued_and_every_stage_logged_in_order(
     payload = _build(name)
     await _deliver(client_for, runtime, payload, channel, cid=f"cid-{channel}")
     await _drain(runtime)
-    (item,) = _outbox(runtime).values()
+    (item,) = (await _outbox(runtime)).values()
     assert item.channel == channel and item.client_id == "acme"
     assert item.key == f"{channel}:{item.msg_id}"
     assert item.correlation_id == f"cid-{channel}"
@@ -136,8 +133,8 @@ async def test_receipts_are_acked_counted_and_not_answered(
 ) -> None:
     await _deliver(client_for, runtime, _build(name), channel, cid="receipt")
     await _drain(runtime)
-    assert not _outbox(runtime)
-    assert not _quarantine(runtime)
+    assert not await _outbox(runtime)
+    assert not await _quarantine(runtime)
     assert runtime.metrics.value("ignored_total", {"channel": channel, "kind": kind}) == 1
     assert runtime.metrics.value("inbound_total", {"channel": channel, "outcome": "ignored"}) == 1
 
@@ -147,7 +144,7 @@ async def test_a_batch_gets_one_reply_per_message(client_for, runtime, logs) -> 
     await _deliver(client_for, runtime, payload, "wa", cid="batch")
     await _drain(runtime)
     ids = {m["id"] for e in payload["entry"] for c in e["changes"] for m in c["value"]["messages"]}
-    assert {item.msg_id for item in _outbox(runtime).values()} == ids
+    assert {item.msg_id for item in (await _outbox(runtime)).values()} == ids
     assert len(ids) == 12
 
 
@@ -160,7 +157,7 @@ async def test_a_mixed_batch_answers_messages_and_counts_statuses(
     n_statuses = sum(len(v.get("statuses", [])) for v in values)
     await _deliver(client_for, runtime, payload, "wa", cid="mixed")
     await _drain(runtime)
-    assert len(_outbox(runtime)) == n_messages
+    assert len(await _outbox(runtime)) == n_messages
     assert runtime.metrics.value("ignored_total", {"channel": "wa", "kind": "status"}) == n_statuses
 
 
@@ -171,8 +168,8 @@ async def test_one_invalid_message_is_quarantined_and_the_rest_answered(
     payload["entry"][2]["messaging"][0]["timestamp"] = "last tuesday"
     await _deliver(client_for, runtime, payload, "ig", cid="one-bad")
     await _drain(runtime)
-    assert len(_outbox(runtime)) == 3
-    (q,) = _quarantine(runtime)
+    assert len(await _outbox(runtime)) == 3
+    (q,) = await _quarantine(runtime)
     assert q.reason == "contract-invalid"
     assert q.detail["where"] == "entry[2].messaging[0]"
     assert any("timestamp" in e for e in q.detail["errors"])
@@ -189,8 +186,8 @@ async def test_unknown_tenant_is_quarantined_and_never_answered(client_for, runt
     )
     await _deliver(client_for, runtime, payload, "msg", cid="stranger")
     await _drain(runtime)
-    assert not _outbox(runtime)
-    (q,) = _quarantine(runtime)
+    assert not await _outbox(runtime)
+    (q,) = await _quarantine(runtime)
     assert q.reason == "unknown-tenant" and q.detail["tenant_id"] == "999000999000999"
     assert q.raw == meta_bytes(payload)  # the whole raw webhook is kept, replayable
     assert logs.stages(correlation_id="stranger")[-1] == "resolve_client"
@@ -212,8 +209,8 @@ async def test_expired_token_is_quarantined(client_for, logs) -> None:
     )
     await _deliver(client_for, rt, _build("wa.text"), "wa", cid="expired")
     await _drain(rt)
-    assert not _outbox(rt)
-    assert [q.reason for q in _quarantine(rt)] == ["token-expired"]
+    assert not await _outbox(rt)
+    assert [q.reason for q in await _quarantine(rt)] == ["token-expired"]
 
 
 class _Tamper:
@@ -238,8 +235,8 @@ async def test_a_tampered_envelope_is_rejected(runtime, logs) -> None:
     (update,) = parse("wa", payload, received_at=NOW, correlation_id="tampered")
     outcome = await Runner(stages, runner.lane)(Job(event, update, update.envelope))
     assert outcome == "quarantined"
-    assert [q.reason for q in _quarantine(runtime)] == ["seal-broken"]
-    assert not _outbox(runtime)
+    assert [q.reason for q in await _quarantine(runtime)] == ["seal-broken"]
+    assert not await _outbox(runtime)
 
 
 # -- dedupe --------------------------------------------------------------------------------------
@@ -256,18 +253,15 @@ async def test_a_redelivery_with_other_bytes_gets_no_second_reply(
         client_for, runtime, again, "wa", cid="second", body=json.dumps(again, indent=1).encode()
     )
     await _drain(runtime)
-    assert len(_outbox(runtime)) == 1
+    assert len(await _outbox(runtime)) == 1
     assert runtime.metrics.value("inbound_total", {"channel": "wa", "outcome": "duplicate"}) == 1
     assert logs.stages(correlation_id="second")[-1] == "dedupe"
 
 
-async def test_copies_of_one_message_in_one_claimed_batch_get_one_reply(tmp_path, logs) -> None:
+async def test_copies_of_one_message_in_one_claimed_batch_get_one_reply(logs) -> None:
     """The events of a batch run side by side (their SQLite writes share commits): a storm of
     redeliveries claimed together still yields one outbox item and nine duplicates."""
-    from metasim.gateway.store.sqlite import SqliteStore
-
     rt = make_runtime()
-    rt.store = SqliteStore(str(tmp_path / "gateway.db"))  # type: ignore[assignment]
     body = meta_bytes(_build("wa.text", seed=7))
     for n in range(10):
         await rt.store.inbox_put(InboxEvent(f"ev-{n}", "wa", body, NOW + n, f"storm-{n}"))
@@ -301,7 +295,7 @@ async def test_dedupe_window_is_configurable(client_for, logs) -> None:
     await _deliver(client_for, rt, payload, "msg", cid="w2")
     await _drain(rt)
     # outside the window dedupe lets it through; the outbox key still refuses a second reply
-    assert len(_outbox(rt)) == 1
+    assert len(await _outbox(rt)) == 1
     assert logs.stages(correlation_id="w2")[-1] == "outbox"
 
 
@@ -320,7 +314,9 @@ async def test_an_event_reclaimed_after_a_crash_is_finished_without_a_duplicate(
     first_claim = await runtime.store.inbox_claim("dead-worker", 10, 0.0)
     await process_runner(runtime)(Job(first_claim[0], updates[0], updates[0].envelope))
     await _drain(runtime)  # lease 0 s: the event is claimed again (attempts 2)
-    assert sorted(i.msg_id for i in _outbox(runtime).values()) == sorted(u.msg_id for u in updates)
+    assert sorted(i.msg_id for i in (await _outbox(runtime)).values()) == sorted(
+        u.msg_id for u in updates
+    )
 
 
 # -- core: reply rules and media -----------------------------------------------------------------
@@ -336,14 +332,14 @@ async def test_wa_media_id_is_resolved_through_the_graph_api(client_for, runtime
         line for line in logs.lines if line["stage"] == "core" and line["correlation_id"] == "media"
     )
     assert core_line["media_resolved"] == 1
-    assert len(_outbox(runtime)) == 1
+    assert len(await _outbox(runtime)) == 1
 
 
 async def test_media_failure_still_answers_and_counts(client_for, runtime, logs) -> None:
     runtime.graph.fail = True  # type: ignore[attr-defined]
     await _deliver(client_for, runtime, _build("wa.video"), "wa", cid="media-down")
     await _drain(runtime)
-    assert len(_outbox(runtime)) == 1
+    assert len(await _outbox(runtime)) == 1
     assert runtime.metrics.value("errors_total", {"channel": "wa", "kind": "media"}) == 1
 
 
@@ -365,8 +361,8 @@ async def test_a_crash_in_one_update_is_quarantined_and_the_worker_goes_on(
     monkeypatch.setattr(core.Core, "__call__", flaky)
     await _deliver(client_for, runtime, payload, "msg", cid="crash")
     await _drain(runtime)
-    assert len(_outbox(runtime)) == 3
-    (q,) = _quarantine(runtime)
+    assert len(await _outbox(runtime)) == 3
+    (q,) = await _quarantine(runtime)
     assert q.reason == "crash" and "reply rule exploded" in q.detail["error"]
     assert runtime.metrics.value("errors_total", {"channel": "msg", "kind": "crash"}) == 1
     crash_line = next(
@@ -384,21 +380,22 @@ async def test_the_worker_loop_survives_a_store_outage_and_keeps_its_heartbeat(
     try:
         await _deliver(client_for, runtime, _build("ig.text"), "ig", cid="live")
         for _ in range(100):
-            if _outbox(runtime):
+            if await _outbox(runtime):
                 break
             await asyncio.sleep(0.01)
-        assert len(_outbox(runtime)) == 1
+        assert len(await _outbox(runtime)) == 1
         assert runtime.health.alive("inbox-worker", time.time(), 5.0)
-        runtime.store.fail = True  # type: ignore[attr-defined]
+        runtime.store = outage = stored.Outage(runtime.store)  # type: ignore[assignment]
+        outage.down = True
         await asyncio.sleep(0.1)
         assert not task.done()
-        runtime.store.fail = False  # type: ignore[attr-defined]
+        outage.down = False
     finally:
         stop.set()
         await asyncio.wait_for(task, 5)
     assert not runtime.health.alive("inbox-worker", time.time(), 5.0)
     claim = next(x for x in logs.lines if x["msg"].startswith("inbox claim failed"))
-    assert claim["exc_type"] == "ConnectionError" and "inbox_claim" in claim["traceback"]
+    assert claim["exc_type"] == "OperationalError" and "inbox_claim" in claim["traceback"]
 
 
 # -- secrets ---------------------------------------------------------------------------------------
@@ -457,12 +454,12 @@ async def test_store_outage_mid_pipeline_leaves_the_event_for_a_retry_not_the_qu
     worker = InboxWorker(runtime, lease_seconds=0.0)
     with pytest.raises(RedisConnectionError):
         await worker.run_once()
-    assert _quarantine(runtime) == []
-    assert _outbox(runtime) == {}
+    assert await _quarantine(runtime) == []
+    assert await _outbox(runtime) == {}
     # the lease has run out (0 s here): the event is claimed again and gets its one reply
     assert await worker.run_once() == 1
-    assert len(_outbox(runtime)) == 1
-    assert _quarantine(runtime) == []
+    assert len(await _outbox(runtime)) == 1
+    assert await _quarantine(runtime) == []
 
 
 # -- a failed quarantine write, poison messages -----------------------------------------------
@@ -491,14 +488,14 @@ async def test_a_crash_whose_quarantine_write_fails_leaves_the_event_leased(
     with pytest.raises(RuntimeError):
         await worker.run_once()
     assert await runtime.store.inbox_depth() == 1  # not marked done
-    assert _quarantine(runtime) == [] and _outbox(runtime) == {}
+    assert await _quarantine(runtime) == [] and await _outbox(runtime) == {}
     critical = [x for x in logs.lines if x["level"] == "CRITICAL"]
     assert len(critical) == 1 and critical[0]["correlation_id"] == "cid-qfail"
     assert "parser bug" in critical[0]["msg"] and "read-only" in critical[0]["msg"]
     # both fixed: the next claim finishes it with its one reply
     monkeypatch.undo()
     assert await worker.run_once() == 1
-    assert await runtime.store.inbox_depth() == 0 and len(_outbox(runtime)) == 1
+    assert await runtime.store.inbox_depth() == 0 and len(await _outbox(runtime)) == 1
 
 
 async def test_an_event_claimed_too_often_is_quarantined_as_poison(
@@ -515,10 +512,10 @@ async def test_an_event_claimed_too_often_is_quarantined_as_poison(
         [event] = await rt.store.inbox_claim("dying-worker", 10, 0.0)
     assert event.attempts == 3
     assert await worker.run_once() == 1  # the 4th claim: over the cap
-    [q] = _quarantine(rt)
+    [q] = await _quarantine(rt)
     assert q.reason == "poison" and q.correlation_id == "cid-poison"
     assert q.detail["attempts"] == 4 and q.raw == meta_bytes(payload)
-    assert await rt.store.inbox_depth() == 0 and _outbox(rt) == {}
+    assert await rt.store.inbox_depth() == 0 and await _outbox(rt) == {}
     assert rt.metrics.value("errors_total", {"channel": "wa", "kind": "poison"}) == 1
     assert any(x["level"] == "ERROR" and x.get("reason") == "poison" for x in logs.lines)
 
@@ -529,4 +526,4 @@ async def test_an_event_under_the_attempt_cap_is_processed_normally(client_for, 
     for _ in range(2):
         await rt.store.inbox_claim("dying-worker", 10, 0.0)
     assert await InboxWorker(rt, lease_seconds=0.0).run_once() == 1  # 3rd attempt: allowed
-    assert _quarantine(rt) == [] and len(_outbox(rt)) == 1
+    assert await _quarantine(rt) == [] and len(await _outbox(rt)) == 1

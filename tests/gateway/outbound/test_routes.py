@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -53,7 +52,7 @@ async def _dead_letters(rt: Runtime, graph: FakeGraph, clock: Clock) -> None:
     await rt.store.outbox_put(reply("wa:wamid.OUTAGE", clock.now))
     await rt.store.outbox_put(reply("wa:wamid.BAD", clock.now + 0.001))
     worker = OutboxWorker(rt, batch=1)
-    rt.settings = replace(rt.settings, outbox_max_attempts=1)
+    rt.settings = rt.settings.model_copy(update={"outbox_max_attempts": 1})
     await worker.run_once()
     clock.now += 0.01
     await worker.run_once()
