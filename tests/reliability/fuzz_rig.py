@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,6 +130,21 @@ class Rig:
     def call(self, method: str, path: str, headers: Headers = (), body: bytes = b"") -> Answer:
         """One request as raw ASGI: any header bytes and any body reach the app unfiltered."""
         return self.loop.run(asgi_call(self.app, method, path, headers, body), timeout=120)
+
+    def settle(self, timeout: float = 60.0) -> None:
+        """Wait until the inbox and the outbox are empty: nothing is left in flight."""
+
+        async def idle() -> bool:
+            return await self.store.inbox_depth() == 0 and await self.store.outbox_depth() == 0
+
+        async def wait() -> None:
+            deadline = time.monotonic() + timeout
+            while not await idle():
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the gateway still had work in flight after {timeout} s")
+                await asyncio.sleep(0.05)
+
+        self.loop.run(wait(), timeout + 5)
 
     def replied(self, text: str) -> bool:
         """Whether the fake Graph API recorded a send whose body carries ``text``."""

@@ -56,7 +56,10 @@ def send_all(rig: Rig, count: int, seed: int) -> tuple[list[tuple[str, Answer]],
 
 
 def gateway_bytes(rig: Rig) -> int:
-    """Traced bytes once the fake Graph API's recorder (it keeps every call on purpose) is emptied."""
+    """Traced bytes once the gateway has nothing in flight (the events still being processed are
+    work, not growth) and the fake Graph API's recorder (it keeps every call on purpose) is
+    emptied."""
+    rig.settle()
     rig.graph.recorder.reset()
     gc.collect()
     return tracemalloc.get_traced_memory()[0]
