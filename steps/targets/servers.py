@@ -1,47 +1,16 @@
-"""Servers the harness runs: uvicorn in a thread (fake Graph API) and a gateway subprocess."""
+"""The gateway subprocess the harness runs (the fake Graph API's thread: simulator.graph.server)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import httpx
-import uvicorn
-
-from metasim.simulator.net import wait_listening
-
-
-class ServerThread:
-    """An ASGI app served by uvicorn on 127.0.0.1 in a daemon thread (its own event loop)."""
-
-    def __init__(self, app: Any, host: str, port: int) -> None:
-        config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", lifespan="auto", interface="asgi3"
-        )
-        self.server = uvicorn.Server(config)
-        self.host, self.port = host, port
-        self._thread = threading.Thread(target=self._run, name=f"uvicorn-{port}", daemon=True)
-
-    def _run(self) -> None:
-        asyncio.run(self.server.serve())
-
-    def start(self, timeout: float = 15.0) -> None:
-        """Start and wait until the port accepts connections."""
-        self._thread.start()
-        wait_listening(self.port, timeout)
-
-    def stop(self) -> None:
-        """Ask uvicorn to exit and join the thread."""
-        self.server.should_exit = True
-        self._thread.join(10)
 
 
 class GatewayStartError(RuntimeError):

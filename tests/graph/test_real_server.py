@@ -11,10 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from metasim.simulator.graph import DEFAULT_TOKEN
-from metasim.simulator.net import free_port, wait_listening
+from metasim.simulator.graph.server import ServerThread
+from metasim.simulator.net import free_port
 from tests.support.graph_cli import graph_serve_argv
 from tests.support.processes import serving
 
@@ -29,26 +29,9 @@ HEADERS = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
 @pytest.fixture(scope="module")
 def receiver() -> Iterator[tuple[Receiver, str]]:
     """A gateway stand-in on a real socket, collecting status webhooks."""
-    import threading
-
-    port = free_port()
     target = Receiver()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            target,
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            interface="asgi3",
-            lifespan="off",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_listening(port)
-    yield target, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with ServerThread(target) as url:
+        yield target, url
 
 
 @pytest.fixture(scope="module")
