@@ -34,6 +34,11 @@ TIMING_TESTS = (  # node id prefixes: a module, or one test
 PARTS = ("shared", "alone")
 
 
+def timing_files() -> list[str]:
+    """The test files holding the timing tests (what scripts/run_tests.sh collects for them)."""
+    return sorted({prefix.split("::")[0] for prefix in TIMING_TESTS})
+
+
 def is_timing(item: pytest.Item) -> bool:
     """Whether ``item`` asserts rates or deadlines that other busy processes would break."""
     return item.nodeid.startswith(TIMING_TESTS)
