@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -14,7 +12,8 @@ from metasim.simulator.catalogue import build
 from metasim.simulator.context import BuildContext
 from metasim.simulator.graph import GraphConfig, TokenGrant, create_graph_app
 from metasim.simulator.graph.server import ServerThread
-from metasim.simulator.net import free_port, wait_listening
+from metasim.simulator.net import free_port
+from metasim.simulator.process import ServerProcess
 from metasim.simulator.signing import meta_bytes, signature_headers
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -68,46 +67,25 @@ def gateway_env(store_url: str, graph_base: str, log_file: Path) -> dict[str, st
     return env
 
 
-class Gateway:
-    """One `metasim-gateway serve` process on a free port."""
+class Gateway(ServerProcess):
+    """One `metasim-gateway serve` process on a free port, started at once.
+
+    Its output goes to a file, never an unread pipe: uvicorn warns on every malformed request
+    (the fuzz run sends thousands), and a full pipe would block the gateway mid-write.
+    """
 
     def __init__(self, env: dict[str, str]) -> None:
-        self.port = free_port()
-        # stderr to a file, never an unread pipe: uvicorn warns there on every malformed request
-        # (the fuzz run sends thousands), and a full pipe would block the gateway mid-write
-        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop/kill)
-        self.proc = subprocess.Popen(
-            [GATEWAY, "serve", "--port", str(self.port)],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=self.stderr,
-        )
-        try:
-            wait_listening(self.port, timeout=30)
-        except TimeoutError:
-            self.proc.kill()
-            self.stderr.seek(0)
-            raise RuntimeError(f"gateway did not start: {self.stderr.read()[-3000:]!r}") from None
+        port = free_port()
+        output = Path(tempfile.mkdtemp(prefix="metasim-gateway-")) / "output.log"
+        super().__init__(
+            [GATEWAY, "serve", "--port", str(port)],
+            port=port, env=env, cwd=ROOT, output=output, stop_grace=15.0, name="gateway",
+        )  # fmt: skip
+        self.start(timeout=30)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        self.stderr.close()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.stderr.close()
 
 
 def signed_text(n: int, seed: int = 11) -> tuple[str, bytes, dict[str, str]]:
