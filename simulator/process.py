@@ -115,9 +115,10 @@ class ServerProcess:
                     raise TimeoutError(f"not ready after {timeout} s ({probe or 'ready probe'})")
                 time.sleep(0.05)
         except (TimeoutError, RuntimeError) as exc:
+            why = self.died()  # an exit says more than the wait that noticed it
             self.stop()
-            if isinstance(exc, ServerStartError):
-                raise
+            if why is not None:
+                raise ServerStartError(why) from None
             raise ServerStartError(f"{self.name}: {exc}\n{self.tail()}") from None
         return self
 
