@@ -95,8 +95,9 @@ fuzz: setup
 
 # ---- accuracy (docs/accuracy.md): the suite against every zoo gateway in examples/zoo/, twice;
 # prints each confusion matrix and fails on any false failure, false pass or changed verdict.
-# `make test` runs the same test on node-correct and py-echo-bot, once, without the contract-
-# coverage outlines (every event x dialect, every Graph error code), which only repeat checks.
+# `make test` runs the same test once on node-correct without the contract-coverage outlines
+# (every event x dialect, every Graph error code), which only repeat checks, and on py-echo-bot
+# over one test id per bug (tests/accuracy/test_zoo.py).
 .PHONY: accuracy
 accuracy: setup
 	METASIM_ZOO="node-correct node-backlog-p0 py-echo-bot py-queue-worker" METASIM_ZOO_RUNS=2 \

@@ -23,7 +23,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +37,8 @@ from bench.bench_graph import ROOT, run_wrk_script
 from metasim.simulator.catalogue import build
 from metasim.simulator.context import BuildContext
 from metasim.simulator.load import bare as bare_endpoint
-from metasim.simulator.net import free_port, wait_listening
+from metasim.simulator.net import free_port
+from metasim.simulator.process import ServerProcess
 from metasim.simulator.signing import meta_bytes, signature_headers
 from tests.support.metrics_text import total
 
@@ -61,13 +61,9 @@ def signed(n: int, tag: str) -> tuple[str, bytes, dict[str, str]]:
 
 @contextmanager
 def process(cmd: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[str]:
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-    try:
-        wait_listening(port, timeout=30)
+    server = ServerProcess(cmd, port=port, env=env, cwd=ROOT, stop_grace=20.0, name="bench server")
+    with server.start(timeout=30):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 @contextmanager

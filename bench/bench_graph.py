@@ -26,7 +26,8 @@ from pathlib import Path
 import httpx
 
 from metasim.simulator.graph.config import DEFAULT_TOKEN
-from metasim.simulator.net import free_port, wait_listening
+from metasim.simulator.net import free_port
+from metasim.simulator.process import ServerProcess
 from tests.support.graph_cli import graph_serve_argv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,13 +73,8 @@ def server(kind: str) -> Iterator[str]:
         cmd = graph_serve_argv(port)
     else:
         cmd = [sys.executable, "-m", "bench.bench_graph", "--serve-bare", str(port)]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
-    try:
-        wait_listening(port)
+    with ServerProcess(cmd, port=port, cwd=ROOT, name=f"{kind} Graph"):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def check_answer(url: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -114,10 +115,35 @@ def _key(metric: str, labels: str) -> str:
     return f"{metric}{{{','.join(pairs)}}}"
 
 
+# Metrics are the gateway's, not the scenario's: traffic an earlier scenario left in flight (a
+# status webhook the fake is still sending, a redelivery) would move them during this one. The
+# "before" reading waits until nothing is pending and the metrics hold still for this long.
+STILL_FOR = 0.3
+
+
 @given("the metrics are read")
 def metrics_before(world: World) -> None:
-    """Remember every metric's value now, to compare after the scenario's deliveries."""
-    world.metrics_before = read_metrics(world)
+    """Remember every metric's value once the gateway is still, to compare after the
+    scenario's deliveries."""
+    callbacks = world.target.graph.app.callbacks
+    eventually(lambda: callbacks.pending, lambda n: n == 0, timeout=LOG_TIMEOUT)
+    previous = read_metrics(world)
+
+    def still() -> bool:
+        nonlocal previous
+        time.sleep(STILL_FOR)
+        now = read_metrics(world)
+        unchanged, previous = _counts(now) == _counts(previous), now
+        return unchanged
+
+    eventually(still, bool, timeout=LOG_TIMEOUT, interval=0)
+    world.metrics_before = previous
+
+
+def _counts(metrics: dict[str, float]) -> dict[str, float]:
+    """The samples that count traffic (counters, histogram counts): gauges and the process's
+    own figures (CPU seconds, memory) move on their own."""
+    return {k: v for k, v in metrics.items() if k.split("{")[0].endswith(("_total", "_count"))}
 
 
 @then("the metrics have moved by:")

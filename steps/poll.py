@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -40,5 +41,22 @@ def stays(
     value = probe()
     while accept(value) and time.monotonic() < deadline:
         time.sleep(interval)
+        value = probe()
+    return value
+
+
+async def eventually_async(
+    probe: Callable[[], T],
+    accept: Callable[[T], bool],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    interval: float = INTERVAL,
+) -> T:
+    """``eventually`` inside an event loop: sleeps with ``asyncio.sleep`` so the loop's other
+    tasks (the server under test) run between the probes."""
+    deadline = time.monotonic() + timeout
+    value = probe()
+    while not accept(value) and time.monotonic() < deadline:
+        await asyncio.sleep(interval)
         value = probe()
     return value

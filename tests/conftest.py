@@ -34,6 +34,11 @@ TIMING_TESTS = (  # node id prefixes: a module, or one test
 PARTS = ("shared", "alone")
 
 
+def timing_files() -> list[str]:
+    """The test files holding the timing tests (what scripts/run_tests.sh collects for them)."""
+    return sorted({prefix.split("::")[0] for prefix in TIMING_TESTS})
+
+
 def is_timing(item: pytest.Item) -> bool:
     """Whether ``item`` asserts rates or deadlines that other busy processes would break."""
     return item.nodeid.startswith(TIMING_TESTS)
@@ -62,3 +67,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if is_timing(item):
             item.add_marker(pytest.mark.xdist_group(TIMING))
+    if getattr(config.option, "loadgroup", False):  # an xdist worker of a loadgroup run
+        group_node_ids(items)
+
+
+def group_node_ids(items: list[pytest.Item]) -> None:
+    """Make ``--dist loadgroup`` group again: the ``@group`` suffix on each grouped node id.
+
+    pytest-xdist 3.8 marks a grouped item by assigning ``item._nodeid``, which pytest 9 no
+    longer reads (a node id lives in ``item._id``): every xdist_group was silently ignored, so
+    the wheel tests built and installed the wheel on two workers at once, and the timing tests
+    shared workers under a plain ``pytest -n``. The same suffix, set where pytest 9 reads it.
+    """
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        names = sorted(
+            {str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+             for m in item.iter_markers("xdist_group")}
+        )  # fmt: skip
+        suffix = "@" + "_".join(names)
+        if names and not item.nodeid.endswith(suffix):
+            item._id = coerce_node_id(item.nodeid + suffix)

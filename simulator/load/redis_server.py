@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from metasim.simulator.net import free_port, wait_listening
+from metasim.simulator.net import free_port
+from metasim.simulator.process import ServerProcess
 
 
 def server_binary() -> str:
@@ -41,14 +41,5 @@ def redis_server(workdir: Path, *, persist: bool = False) -> Iterator[str]:
     args += ["--appendonly", "no", "--protected-mode", "yes"]
     if not persist:
         args += ["--save", ""]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_listening(port, timeout=10)
+    with ServerProcess(args, port=port, stop_grace=5.0, name="Redis").start(timeout=10):
         yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()

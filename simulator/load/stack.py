@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 import httpx
 
 from metasim.simulator.context import Tenant
 from metasim.simulator.load import report
-from metasim.simulator.net import free_port, wait_listening
+from metasim.simulator.net import free_port
+from metasim.simulator.process import ServerProcess, ServerStartError
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "metasim-load-app-secret-0123456789"
@@ -28,62 +27,21 @@ GRAPH_VERSION = "v25.0"
 START_TIMEOUT = 30.0
 
 
-def _wait_port(port: int, proc: subprocess.Popen[bytes], what: str, log: Path) -> None:
-    """Wait until ``port`` accepts connections; fail naming the process and its log if it died."""
-
-    def died() -> str | None:
-        if proc.poll() is None:
-            return None
-        tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-        return f"{what} exited with {proc.returncode} at start; log {log}:\n{tail}"
-
-    try:
-        wait_listening(port, START_TIMEOUT, died=died)
-    except TimeoutError:
-        proc.kill()
-        raise RuntimeError(
-            f"{what} did not listen on 127.0.0.1:{port} within {START_TIMEOUT:.0f} s"
-        ) from None
-
-
-class _Proc:
+class _Proc(ServerProcess):
     """One child process on a fixed port, restartable on the same port (so URLs stay valid)."""
 
     def __init__(self, what: str, argv: list[str], env: Mapping[str, str], log: Path) -> None:
-        self.what, self.argv, self.env, self.log = what, argv, dict(env), log
-        self.port = int(argv[argv.index("--port") + 1])
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._log_fh: IO[bytes] | None = None
+        port = int(argv[argv.index("--port") + 1])
+        super().__init__(argv, port=port, env=env, cwd=ROOT, output=log, stop_grace=15.0, name=what)
+        self.what, self.log = what, log
 
-    def start(self) -> None:
-        self._log_fh = self.log.open("ab")
-        self.proc = subprocess.Popen(
-            self.argv, env=self.env, cwd=ROOT, stdout=self._log_fh, stderr=subprocess.STDOUT
-        )
-        _wait_port(self.port, self.proc, self.what, self.log)
-
-    @property
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown hook runs (the crash the durability story is about)."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        """SIGTERM, then SIGKILL after 15 s."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self._log_fh is not None:
-            self._log_fh.close()
-            self._log_fh = None
+    def start(self, *_: object, **__: object) -> _Proc:
+        """Spawn and wait until the port listens; fails naming the process and its log."""
+        try:
+            super().start(timeout=START_TIMEOUT)
+        except ServerStartError as exc:
+            raise RuntimeError(f"{exc}\n(log {self.log})") from None
+        return self
 
 
 class Stack:

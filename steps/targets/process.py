@@ -7,13 +7,14 @@ from pathlib import Path
 import httpx
 
 from metasim.simulator.delivery import Deliverer
+from metasim.simulator.graph.server import ServerThread
 from metasim.simulator.net import free_port
 from metasim.steps.targets.base import NO_RETRY, Target
 from metasim.steps.targets.config import expand
 from metasim.steps.targets.fake_graph import FakeGraph
 from metasim.steps.targets.graph_factory import make_graph
 from metasim.steps.targets.ready import probe
-from metasim.steps.targets.servers import GatewayProcess, ServerThread
+from metasim.steps.targets.servers import GatewayProcess
 
 
 class ProcessTarget(Target):
@@ -38,7 +39,7 @@ class ProcessTarget(Target):
         graph_base = f"http://{self.config.graph_host}:{graph_port}"
         app = make_graph(self.config, callback_to=self.base_url)
         self.graph = FakeGraph(app, graph_base, self.config.graph_version)
-        self._graph_server = ServerThread(app.asgi, self.config.graph_host, graph_port)
+        self._graph_server = ServerThread(app, graph_port, self.config.graph_host)
         self._graph_server.start()
         self._spawn()
         self._open_clients()

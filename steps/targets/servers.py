@@ -1,58 +1,24 @@
-"""Servers the harness runs: uvicorn in a thread (fake Graph API) and a gateway subprocess."""
+"""The gateway subprocess the harness runs (the fake Graph API's thread: simulator.graph.server)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
-import signal
-import subprocess
-import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
-import httpx
-import uvicorn
-
-from metasim.simulator.net import wait_listening
+from metasim.simulator.process import ServerProcess, ServerStartError
 
 
-class ServerThread:
-    """An ASGI app served by uvicorn on 127.0.0.1 in a daemon thread (its own event loop)."""
-
-    def __init__(self, app: Any, host: str, port: int) -> None:
-        config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", lifespan="auto", interface="asgi3"
-        )
-        self.server = uvicorn.Server(config)
-        self.host, self.port = host, port
-        self._thread = threading.Thread(target=self._run, name=f"uvicorn-{port}", daemon=True)
-
-    def _run(self) -> None:
-        asyncio.run(self.server.serve())
-
-    def start(self, timeout: float = 15.0) -> None:
-        """Start and wait until the port accepts connections."""
-        self._thread.start()
-        wait_listening(self.port, timeout)
-
-    def stop(self) -> None:
-        """Ask uvicorn to exit and join the thread."""
-        self.server.should_exit = True
-        self._thread.join(10)
-
-
-class GatewayStartError(RuntimeError):
+class GatewayStartError(ServerStartError):
     """The gateway process exited or never became ready; carries its output's tail."""
 
 
-class GatewayProcess:
+class GatewayProcess(ServerProcess):
     """A gateway started from a target file's ``[start]`` command, output kept in a file.
 
-    It runs in a process group of its own, so stopping it also stops what it started (n8n's
-    task runner, a worker child) instead of orphaning them.
+    The project's one launcher (simulator.process.ServerProcess): it runs in a process group of
+    its own, so stopping it also stops what it started (n8n's task runner, a worker child)
+    instead of orphaning them. ``env`` is added to this process's (``inherit_env``) or is all.
     """
 
     def __init__(
@@ -65,62 +31,22 @@ class GatewayProcess:
         inherit_env: bool = True,
         stop_grace: float = 10.0,
     ) -> None:
-        self.command = list(command)
-        self.env = {**(os.environ if inherit_env else {}), **env}
-        self.cwd = cwd
-        self.output = output
-        self.stop_grace = stop_grace
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self, ready: Callable[[], bool], timeout: float, probe: str) -> None:
-        """Spawn and call ``ready`` until it says yes (or the process dies, or ``timeout``)."""
-        handle = self.output.open("ab")
-        self.proc = subprocess.Popen(
-            self.command,
-            env=self.env,
-            cwd=self.cwd,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        super().__init__(
+            command,
+            env={**(os.environ if inherit_env else {}), **env},
+            cwd=cwd,
+            output=output,
+            stop_grace=stop_grace,
+            name="gateway",
         )
-        handle.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise GatewayStartError(
-                    f"gateway exited with code {self.proc.returncode}: {' '.join(self.command)}\n"
-                    + self.tail()
-                )
-            try:
-                if ready():
-                    return
-            except (httpx.HTTPError, OSError):
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise GatewayStartError(f"gateway not ready after {timeout} s ({probe})\n" + self.tail())
+        self.command = self.argv
 
-    def tail(self, lines: int = 30) -> str:
-        """The last lines of the process output."""
-        if not self.output.exists():
-            return ""
-        return "\n".join(self.output.read_text("utf-8", "replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        """SIGTERM to the process group, SIGKILL to it after ``stop_grace`` seconds."""
-        proc = self.proc
-        if proc is None or proc.poll() is not None:
-            return
-        self._signal(signal.SIGTERM)
+    def start(  # type: ignore[override]
+        self, ready: Callable[[], bool], timeout: float, probe: str
+    ) -> GatewayProcess:
+        """Spawn and call ``ready`` until it says yes (or the process dies, or ``timeout``)."""
         try:
-            proc.wait(self.stop_grace)
-        except subprocess.TimeoutExpired:
-            self._signal(signal.SIGKILL)
-            proc.wait(5)
-        # the leader is gone; anything it left in its group goes too
-        self._signal(signal.SIGKILL)
-
-    def _signal(self, sig: signal.Signals) -> None:
-        assert self.proc is not None
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, sig)
+            super().start(ready, timeout=timeout, probe=probe)
+        except ServerStartError as exc:
+            raise GatewayStartError(str(exc)) from None
+        return self

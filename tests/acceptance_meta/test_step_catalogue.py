@@ -6,13 +6,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from metasim.steps import library
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_catalogue_lists_every_phrase_with_vocabularies(tmp_path: Path) -> None:
-    md, page = tmp_path / "steps.md", tmp_path / "steps.html"
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """scripts/gen_step_catalogue.py run once: (the Markdown, the HTML page) it wrote."""
+    out = tmp_path_factory.mktemp("steps")
+    md, page = out / "steps.md", out / "steps.html"
     done = subprocess.run(
         [sys.executable, "scripts/gen_step_catalogue.py", "--md", str(md), "--html", str(page)],
         cwd=ROOT,
@@ -22,6 +27,11 @@ def test_catalogue_lists_every_phrase_with_vocabularies(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+    return md, page
+
+
+def test_catalogue_lists_every_phrase_with_vocabularies(generated: tuple[Path, Path]) -> None:
+    md, page = generated
     text = md.read_text(encoding="utf-8")
     for d in library.definitions():
         assert d.pattern in text, f"{d.pattern!r} missing from the catalogue"
@@ -29,21 +39,7 @@ def test_catalogue_lists_every_phrase_with_vocabularies(tmp_path: Path) -> None:
     assert "<input id=q" in page.read_text(encoding="utf-8")
 
 
-def test_committed_catalogue_is_current(tmp_path: Path) -> None:
-    md = tmp_path / "steps.md"
-    subprocess.run(
-        [
-            sys.executable,
-            "scripts/gen_step_catalogue.py",
-            "--md",
-            str(md),
-            "--html",
-            str(tmp_path / "steps.html"),
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+def test_committed_catalogue_is_current(generated: tuple[Path, Path]) -> None:
+    md, _ = generated
     committed = (ROOT / "docs/step-catalogue.md").read_text(encoding="utf-8")
     assert md.read_text(encoding="utf-8") == committed, "run `make steps-catalogue` and commit"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from metasim.simulator.net import free_port
-from tests.support.processes import serving
+from metasim.simulator.process import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,5 +19,5 @@ def running_gateway() -> Iterator[str]:
     port = free_port()
     argv = [sys.executable, "-m", "uvicorn", "tests.cli.fake_gateway:app", "--host", "127.0.0.1"]
     argv += ["--port", str(port), "--log-level", "warning"]
-    with serving(argv, port, cwd=ROOT, stderr=subprocess.PIPE):
+    with ServerProcess(argv, port=port, cwd=ROOT, name="fake gateway"):
         yield f"http://127.0.0.1:{port}"

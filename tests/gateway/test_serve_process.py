@@ -5,15 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
-from metasim.simulator.net import free_port, wait_listening
+from metasim.simulator.net import free_port
+from metasim.simulator.process import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "process-test-secret-0123456789"
@@ -32,29 +31,11 @@ def gateway_process(tmp_path: Path):
         "GATEWAY_PORT": str(port),
         "LOG_FILE": str(tmp_path / "gateway.log"),
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "metasim.gateway.cli", "serve"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        try:
-            wait_listening(port, timeout=30)
-        except TimeoutError:
-            proc.kill()
-            raise AssertionError(
-                f"gateway did not start: {proc.communicate()[1].decode()[-2000:]}"
-            ) from None
+    argv = [sys.executable, "-m", "metasim.gateway.cli", "serve"]
+    output = tmp_path / "output.log"
+    server = ServerProcess(argv, port=port, env=env, cwd=ROOT, output=output, stop_grace=15.0)
+    with server.start(timeout=30):
         yield port, tmp_path / "gateway.log"
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.mark.slow

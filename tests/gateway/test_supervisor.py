@@ -9,8 +9,8 @@ import psutil
 import pytest
 
 from metasim.gateway.split import supervisor as sup
+from metasim.steps.poll import eventually_async
 from tests.gateway.conftest import make_runtime
-from tests.support.waiting import until
 
 pytestmark = pytest.mark.anyio
 # stands in for `python -m gateway.split.child FD PARENT_PID`: alive, but never beats
@@ -24,9 +24,11 @@ async def test_a_silent_child_is_killed_and_started_again(monkeypatch, logs) -> 
     stop = asyncio.Event()
     task = asyncio.create_task(supervisor.run(stop))
     try:
-        assert await until(lambda: supervisor.pid is not None, 5)
+        assert await eventually_async(lambda: supervisor.pid is not None, bool, timeout=5)
         first = supervisor.pid
-        assert await until(lambda: supervisor.pid not in (None, first), 8), "not restarted"
+        assert await eventually_async(
+            lambda: supervisor.pid not in (None, first), bool, timeout=8
+        ), "not restarted"
         assert not psutil.pid_exists(first) or psutil.Process(first).status() == "zombie"
     finally:
         stop.set()
@@ -43,7 +45,9 @@ async def test_a_child_that_cannot_start_is_retried_not_given_up(monkeypatch, lo
     task = asyncio.create_task(supervisor.run(stop))
     try:
         failures = lambda: sum("failed to start" in x["msg"] for x in logs.lines)  # noqa: E731
-        assert await until(lambda: failures() >= 2, 5), "the supervisor stopped trying"
+        assert await eventually_async(lambda: failures() >= 2, bool, timeout=5), (
+            "the supervisor stopped trying"
+        )
         assert not task.done()
     finally:
         stop.set()

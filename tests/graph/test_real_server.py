@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from metasim.simulator.graph import DEFAULT_TOKEN
-from metasim.simulator.net import free_port, wait_listening
+from metasim.simulator.graph.server import ServerThread
+from metasim.simulator.net import free_port
+from metasim.simulator.process import ServerProcess
 from tests.support.graph_cli import graph_serve_argv
-from tests.support.processes import serving
 
 from .conftest import SEND, wa_text
 from .test_callbacks import Receiver
@@ -29,45 +28,22 @@ HEADERS = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
 @pytest.fixture(scope="module")
 def receiver() -> Iterator[tuple[Receiver, str]]:
     """A gateway stand-in on a real socket, collecting status webhooks."""
-    import threading
-
-    port = free_port()
     target = Receiver()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            target,
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            interface="asgi3",
-            lifespan="off",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_listening(port)
-    yield target, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with ServerThread(target) as url:
+        yield target, url
 
 
 @pytest.fixture(scope="module")
-def fake(receiver: tuple[Receiver, str]) -> Iterator[str]:
+def fake(receiver: tuple[Receiver, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The fake Graph API started through the CLI, wired to the receiver."""
     port = free_port()
-    with serving(
-        graph_serve_argv(
-            port, "--callbacks-to", receiver[1] + "/webhook/{channel}", "--secret", SECRET
-        ),
-        port,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    ) as proc:
+    output = tmp_path_factory.mktemp("graph-serve") / "output.log"
+    argv = graph_serve_argv(
+        port, "--callbacks-to", receiver[1] + "/webhook/{channel}", "--secret", SECRET
+    )
+    with ServerProcess(argv, port=port, cwd=ROOT, output=output, name="metasim graph serve"):
         yield f"http://127.0.0.1:{port}"
-    assert proc.stdout is not None
-    banner = proc.stdout.read()
-    assert "fake Graph API on http://127.0.0.1" in banner
+    assert "fake Graph API on http://127.0.0.1" in output.read_text("utf-8")
 
 
 def test_real_server_send_and_signed_status_webhooks(

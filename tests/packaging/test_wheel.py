@@ -7,7 +7,6 @@ import hmac
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -21,7 +20,8 @@ from typing import ClassVar
 import httpx
 import pytest
 
-from metasim.simulator.net import free_port, wait_listening
+from metasim.simulator.net import free_port
+from metasim.simulator.process import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 ADOPTING = ROOT / "examples" / "adopting"
@@ -118,18 +118,11 @@ def test_runtime_commands_work_from_the_installed_wheel(venv: Path, tmp_path: Pa
 @pytest.fixture
 def graph(venv: Path, tmp_path: Path) -> Iterator[int]:
     port = free_port()
-    proc = subprocess.Popen(
-        [str(venv / "metasim"), "graph", "serve", "--port", str(port), "--tokens", "wa:106540352242922=EAAGwheel"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    try:
-        wait_listening(
-            port, 30, died=lambda: "graph serve exited" if proc.poll() is not None else None
-        )
+    argv = [venv / "metasim", "graph", "serve", "--port", str(port), "--tokens", "wa:106540352242922=EAAGwheel"]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+    server = ServerProcess(argv, port=port, env=env, cwd=tmp_path, name="graph serve (wheel)")
+    with server.start(timeout=30):
         yield port
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
 
 
 def test_graph_serve_answers_a_send_as_graph_does(graph: int) -> None:

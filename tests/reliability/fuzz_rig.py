@@ -18,8 +18,8 @@ from metasim.simulator.catalogue import build
 from metasim.simulator.context import BuildContext
 from metasim.simulator.graph import GraphConfig, TokenGrant, create_graph_app
 from metasim.steps.loop import LoopThread
+from metasim.steps.poll import eventually_async
 from metasim.steps.targets.lifespan import Lifespan
-from tests.support.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = ROOT / "examples" / "clients.json"
@@ -159,7 +159,9 @@ class Rig:
         ack = self.call("POST", "/webhook/wa", [(b"x-hub-signature-256", sig)], body)
         if ack.status != 200:
             return ready, False
-        return ready, self.loop.run(until(lambda: self.replied(text), timeout), timeout + 5)
+        return ready, self.loop.run(
+            eventually_async(lambda: self.replied(text), bool, timeout=timeout), timeout + 5
+        )
 
 
 async def asgi_call(app: Any, method: str, path: str, headers: Headers, body: bytes) -> Answer:

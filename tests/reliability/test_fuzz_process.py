@@ -16,7 +16,8 @@ import pytest
 from metasim.simulator.graph import GraphConfig, TokenGrant, create_graph_app
 from metasim.simulator.graph.server import ServerThread
 from metasim.simulator.net import free_port
-from tests.gateway.durability.harness import Gateway, wait_until
+from metasim.steps.poll import eventually
+from tests.gateway.durability.harness import Gateway
 from tests.reliability.fuzz_rig import GRAPH_TOKEN, PHONE_ID, gateway_env, sign, valid_text
 from tests.reliability.hostile import Case, cases
 
@@ -96,6 +97,9 @@ def probe(port: int, graph: object) -> None:
     case = Case("valid", "/webhook/wa", [(b"x-hub-signature-256", sign(body).encode())], body)
     assert raw_request(port, case) == 200
     recorder = graph.recorder  # type: ignore[attr-defined]
-    wait_until(
-        lambda: any(text in json.dumps(c.body) for c in recorder.calls()), 15, "the echo reply"
-    )
+    assert eventually(
+        lambda: any(text in json.dumps(c.body) for c in recorder.calls()),
+        bool,
+        timeout=15,
+        interval=0.1,
+    ), "waited 15 s for the echo reply"

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 def test_short_steady_run_accounts_exactly_once(tmp_path: Path) -> None:
     out = tmp_path / "accounting.json"
     cmd = [sys.executable, "-m", "metasim.simulator.cli.main", "load", "--profile", "80 mps steady"]
-    cmd += ["--duration", "12", "--rate", "40", "--redelivery", "0.2", "--statuses"]
+    cmd += ["--duration", "8", "--rate", "40", "--redelivery", "0.2", "--statuses"]
     cmd += ["--json", str(out)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=150)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -23,7 +23,7 @@ def test_short_steady_run_accounts_exactly_once(tmp_path: Path) -> None:
     doc = json.loads(out.read_text())
     acc, run = doc["accounting"], doc["run"]
     assert acc["ok"] is True and acc["lost"] == 0 and acc["doubled"] == 0
-    # 12 s at 40 messages/s (fewer on a busy box): hundreds of messages, each accounted for
+    # 8 s at 40 messages/s (fewer on a busy box): hundreds of messages, each accounted for
     assert acc["total"] >= 100
     assert acc["replied_once"] + acc["dead_lettered"] == acc["total"]
     assert acc["refused_calls"] > 0, "the fake Graph faults (5xx, 130429, timeouts) never fired"

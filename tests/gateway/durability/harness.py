@@ -1,69 +1,56 @@
-"""Real processes for durability tests: gateway via `metasim-gateway serve`, a counting fake Graph."""
+"""Real processes for durability tests: gateway via `metasim-gateway serve`, the fake Graph API."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import signal
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import httpx
-import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from metasim.simulator.catalogue import build
 from metasim.simulator.context import BuildContext
-from metasim.simulator.net import free_port, wait_listening
+from metasim.simulator.graph import GraphConfig, TokenGrant, create_graph_app
+from metasim.simulator.graph.server import ServerThread
+from metasim.simulator.net import free_port
+from metasim.simulator.process import ServerProcess
 from metasim.simulator.signing import meta_bytes, signature_headers
 
 ROOT = Path(__file__).resolve().parents[3]
 SECRET = "durability-app-secret-0123456789"
 GATEWAY = str(Path(sys.executable).parent / "metasim-gateway")
+# examples/clients.json: tenant "acme", its WhatsApp number and the token it sends with
+PHONE_ID = "106540352242922"
+CLIENT_TOKEN = "EAAGdevtokenACME0000000000000000000000000000000000"
 
 
 class CountingGraph:
-    """A tiny Graph stand-in on a free port: answers every send 200 and counts reply texts."""
+    """The shipped fake Graph API (strict validation, the dev tenant's token) on a free port,
+    counting the reply texts it accepted: ``replies[text]`` is how many 200 sends carried it."""
 
     def __init__(self) -> None:
-        self.replies: Counter[str] = Counter()
-        self.lock = threading.Lock()
-        self.port = free_port()
+        grants = [TokenGrant(PHONE_ID, "wa", CLIENT_TOKEN)]
+        self.app = create_graph_app(GraphConfig(grants=grants, seed=7))
+        self.server = ServerThread(self.app)
 
-        async def send(request: Request) -> JSONResponse:
-            body = json.loads(await request.body())
-            with self.lock:
-                self.replies[body["text"]["body"]] += 1
-            wamid = f"wamid.OUT{sum(self.replies.values())}"
-            return JSONResponse({"messaging_product": "whatsapp", "messages": [{"id": wamid}]})
-
-        app = Starlette(routes=[Route("/v25.0/{phone}/messages", send, methods=["POST"])])
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+    @property
+    def replies(self) -> Counter[str]:
+        sends = self.app.recorder.calls(kind="send")
+        return Counter(c.body["text"]["body"] for c in sends if c.status == 200)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v25.0"
+        return f"{self.server.url}/v25.0"
 
     def __enter__(self) -> CountingGraph:
-        self.thread.start()
-        wait_listening(self.port)
+        self.server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self.server.stop()
 
 
 def gateway_env(store_url: str, graph_base: str, log_file: Path) -> dict[str, str]:
@@ -83,46 +70,26 @@ def gateway_env(store_url: str, graph_base: str, log_file: Path) -> dict[str, st
     return env
 
 
-class Gateway:
-    """One `metasim-gateway serve` process on a free port."""
+class Gateway(ServerProcess):
+    """One `metasim-gateway <command>` process on a free port, started at once: ``serve`` (the
+    HTTP process and its worker child), or ``http`` / ``worker`` alone on a shared store.
 
-    def __init__(self, env: dict[str, str]) -> None:
-        self.port = free_port()
-        # stderr to a file, never an unread pipe: uvicorn warns there on every malformed request
-        # (the fuzz run sends thousands), and a full pipe would block the gateway mid-write
-        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop/kill)
-        self.proc = subprocess.Popen(
-            [GATEWAY, "serve", "--port", str(self.port)],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=self.stderr,
-        )
-        try:
-            wait_listening(self.port, timeout=30)
-        except TimeoutError:
-            self.proc.kill()
-            self.stderr.seek(0)
-            raise RuntimeError(f"gateway did not start: {self.stderr.read()[-3000:]!r}") from None
+    Its output goes to a file, never an unread pipe: uvicorn warns on every malformed request
+    (the fuzz run sends thousands), and a full pipe would block the gateway mid-write.
+    """
+
+    def __init__(self, env: dict[str, str], command: str = "serve") -> None:
+        port = free_port()
+        output = Path(tempfile.mkdtemp(prefix="metasim-gateway-")) / "output.log"
+        super().__init__(
+            [GATEWAY, command, "--port", str(port)],
+            port=port, env=env, cwd=ROOT, output=output, stop_grace=15.0, name=command,
+        )  # fmt: skip
+        self.start(timeout=30)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        self.stderr.close()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.stderr.close()
 
 
 def signed_text(n: int, seed: int = 11) -> tuple[str, bytes, dict[str, str]]:
@@ -151,12 +118,3 @@ def post_texts(base_url: str, n: int, seed: int) -> list[str]:
             return texts
 
     return asyncio.run(all_of_them())
-
-
-def wait_until(predicate: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

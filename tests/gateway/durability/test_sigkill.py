@@ -9,12 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from metasim.steps.poll import eventually
 from tests.gateway.durability.harness import (
     CountingGraph,
     Gateway,
     gateway_env,
     signed_text,
-    wait_until,
 )
 
 pytestmark = pytest.mark.slow
@@ -74,7 +74,9 @@ def test_every_acked_event_is_replied_once_after_sigkill(tmp_path: Path) -> None
         try:
             # the restarted gateway releases the leases the killed pid held (SQLite, one host),
             # so events claimed at the kill come back at once instead of after the 30 s lease
-            wait_until(lambda: _pending(db) == 0, 30, "inbox and outbox to drain after restart")
+            assert eventually(lambda: _pending(db) == 0, bool, timeout=30, interval=0.1), (
+                "waited 30 s for inbox and outbox to drain after restart"
+            )
         finally:
             second.stop()
     crashed = _crash_dead_letters(db)

@@ -10,12 +10,12 @@ import pytest
 import redis
 
 from metasim.simulator.load.redis_server import redis_server
+from metasim.steps.poll import eventually
 from tests.gateway.durability.harness import (
     CountingGraph,
     Gateway,
     gateway_env,
     signed_text,
-    wait_until,
 )
 
 pytestmark = pytest.mark.slow
@@ -56,7 +56,12 @@ def test_two_gateways_on_one_redis_reply_once_per_message(tmp_path: Path) -> Non
         try:
             acked = asyncio.run(_storm([g.url for g in gateways]))
             assert acked == MESSAGES * COPIES
-            wait_until(lambda: _settled(url) and len(graph.replies) == MESSAGES, 60, "replies")
+            assert eventually(
+                lambda: _settled(url) and len(graph.replies) == MESSAGES,
+                bool,
+                timeout=60,
+                interval=0.1,
+            ), "waited 60 s for replies"
         finally:
             for g in gateways:
                 g.stop()

@@ -9,12 +9,12 @@ import httpx
 import psutil
 import pytest
 
+from metasim.steps.poll import eventually
 from tests.gateway.durability.harness import (
     CountingGraph,
     Gateway,
     gateway_env,
     post_texts,
-    wait_until,
 )
 from tests.support.metrics_text import total
 
@@ -60,12 +60,17 @@ def test_the_worker_process_replies_and_metrics_sum_both_processes(
         # the ACKs come first when the CPU is short (GATEWAY_WORKER_NICENESS, default 5)
         assert child.nice() == min(19, psutil.Process(gw.proc.pid).nice() + 5)
         texts = post_texts(gw.url, 5, seed=31)
-        wait_until(lambda: all(graph.replies[t] == 1 for t in texts), 15, "5 replies")
+        assert eventually(
+            lambda: all(graph.replies[t] == 1 for t in texts), bool, timeout=15, interval=0.1
+        ), "waited 15 s for " + "5 replies"
         # ACK counted by the HTTP process, processing and sending by the child: one scrape
         assert _sample(gw, "inbound_total", channel="wa", outcome="accepted") == 5
-        wait_until(
-            lambda: _sample(gw, "outbound_total", channel="wa", outcome="sent") == 5, 5, "sent=5"
-        )
+        assert eventually(
+            lambda: _sample(gw, "outbound_total", channel="wa", outcome="sent") == 5,
+            bool,
+            timeout=5,
+            interval=0.1,
+        ), "waited 5 s for sent=5"
         assert _sample(gw, "inbound_total", channel="wa", outcome="processed") == 5
         assert httpx.get(f"{gw.url}/ready", timeout=5).json() == {"ready": True, "worker": "alive"}
     finally:
@@ -82,13 +87,19 @@ def test_a_killed_worker_process_is_restarted_and_loses_nothing(
         first.send_signal(signal.SIGKILL)
         # /ready reports it at once (the link's EOF), and stays 200: the ACK path is up
         worker = lambda: httpx.get(f"{gw.url}/ready").json()["worker"]  # noqa: E731
-        wait_until(lambda: worker() == "down", 3, "/ready worker: down")
+        assert eventually(lambda: worker() == "down", bool, timeout=3, interval=0.1), (
+            "waited 3 s for " + "/ready worker: down"
+        )
         assert httpx.get(f"{gw.url}/ready").status_code == 200
         # webhooks keep being ACKed into the durable inbox while the worker is down
         texts = post_texts(gw.url, 3, seed=32)
-        wait_until(lambda: worker() == "alive", 15, "/ready worker: alive")
+        assert eventually(lambda: worker() == "alive", bool, timeout=15, interval=0.1), (
+            "waited 15 s for " + "/ready worker: alive"
+        )
         assert _child(gw).pid != first.pid
-        wait_until(lambda: all(graph.replies[t] == 1 for t in texts), 15, "3 replies")
+        assert eventually(
+            lambda: all(graph.replies[t] == 1 for t in texts), bool, timeout=15, interval=0.1
+        ), "waited 15 s for " + "3 replies"
     finally:
         gw.stop()
     assert all(graph.replies[t] == 1 for t in texts)
@@ -101,8 +112,12 @@ def test_sigkill_of_the_gateway_takes_its_worker_process_down_too(
     child = _child(gw)
     gw.kill()
     # no orphan left to race the next gateway on the same store (PR_SET_PDEATHSIG)
-    wait_until(lambda: not psutil.pid_exists(child.pid) or child.status() == "zombie", 5,
-               "the worker process to die")  # fmt: skip
+    assert eventually(
+        lambda: not psutil.pid_exists(child.pid) or child.status() == "zombie",
+        bool,
+        timeout=5,
+        interval=0.1,
+    ), "waited 5 s for the worker process to die"
 
 
 def test_inline_mode_runs_everything_in_one_process(tmp_path: Path, graph: CountingGraph) -> None:
@@ -110,7 +125,9 @@ def test_inline_mode_runs_everything_in_one_process(tmp_path: Path, graph: Count
     try:
         assert _children(gw.proc.pid) == []
         texts = post_texts(gw.url, 3, seed=33)
-        wait_until(lambda: all(graph.replies[t] == 1 for t in texts), 15, "3 replies")
+        assert eventually(
+            lambda: all(graph.replies[t] == 1 for t in texts), bool, timeout=15, interval=0.1
+        ), "waited 15 s for " + "3 replies"
         assert _sample(gw, "outbound_total", channel="wa", outcome="sent") == 3
     finally:
         gw.stop()

@@ -67,7 +67,16 @@ def graph_error(code: int, subcode: int | None = None) -> dict[str, Any]:
 
 @dataclass
 class FakeGraph:
-    """Answers each POST with the next scripted (status, body, headers); records every call."""
+    """Answers each POST with the next scripted (status, body, headers); records every call.
+
+    Test-only, kept beside the shipped fake (metasim.simulator.graph) on purpose: these unit
+    tests hand the outbox worker raw answers the shipped fake cannot give, since its faults
+    only answer as Graph does (a catalogued error, or a bare 5xx): an error body with no code
+    at all (``{"error": {"message": "bad"}}``) and a catalogued code under any status the test
+    picks, so the worker's classification is tested on the answer alone. It runs in-process
+    (httpx.ASGITransport) on a fake clock; what Graph really answers is tested against the
+    shipped fake (test_aiohttp_transport, test_ambiguous, the acceptance suite).
+    """
 
     script: list[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import gzip
-import json
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
 
 import pytest
-import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from starlette.middleware.gzip import GZipMiddleware
 
 from metasim.gateway.outbound.aiohttp_transport import AiohttpTransport
 from metasim.gateway.outbound.graph_client import GraphClient
-from metasim.simulator.net import free_port, wait_listening
+from metasim.simulator.graph import GraphApp, GraphConfig, TokenGrant, create_graph_app
+from metasim.simulator.graph.server import ServerThread
+from metasim.simulator.net import free_port
 
 pytestmark = pytest.mark.anyio
 T = TypeVar("T")
@@ -27,53 +21,19 @@ SEND = {"messaging_product": "whatsapp", "to": "33612345678", "type": "text",
         "text": {"body": "héllo / ok"}}  # fmt: skip
 
 
-class Seen:
-    """What the local Graph stand-in received."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, dict[str, str], bytes]] = []
+PHONE = "106540352242922"
+TOKEN = "EAAtoken123"
 
 
 @pytest.fixture(scope="module")
-def graph() -> Iterator[tuple[str, Seen]]:
-    seen = Seen()
-
-    async def send(request: Request) -> Response:
-        body = await request.body()
-        seen.requests.append((request.method, dict(request.headers), body))
-        answer = json.dumps({"messaging_product": "whatsapp", "messages": [{"id": "wamid.OK"}]})
-        return Response(answer, media_type="application/json")
-
-    async def zipped(request: Request) -> Response:
-        data = gzip.compress(b'{"id": "1234", "url": "https://lookaside.fbsbx.com/x"}')
-        return Response(data, media_type="application/json", headers={"Content-Encoding": "gzip"})
-
-    async def limited(request: Request) -> Response:
-        error = {"error": {"message": "rate", "code": 130429, "type": "OAuthException"}}
-        return Response(json.dumps(error), 429, {"Retry-After": "7"}, "application/json")
-
-    async def slow(request: Request) -> Response:
-        await asyncio.sleep(2)
-        return Response("{}", media_type="application/json")
-
-    app = Starlette(
-        routes=[
-            Route("/v25.0/{phone}/messages", send, methods=["POST"]),
-            Route("/v25.0/zipped", zipped, methods=["GET"]),
-            Route("/v25.0/limited", limited, methods=["POST"]),
-            Route("/v25.0/slow", slow, methods=["POST"]),
-        ]
+def graph() -> Iterator[tuple[str, GraphApp]]:
+    """The shipped fake Graph API (429 for rate limits) on a real socket, its answers gzipped
+    for clients that accept it (as Graph does, and aiohttp asks by default)."""
+    app = create_graph_app(
+        GraphConfig(grants=[TokenGrant(PHONE, "wa", TOKEN)], rate_limit_status=429)
     )
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_listening(port)
-    try:
-        yield f"http://127.0.0.1:{port}/v25.0", seen
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with ServerThread(GZipMiddleware(app.asgi, minimum_size=0)) as url:
+        yield f"{url}/v25.0", app
 
 
 async def _with_client(timeout: float, use: Callable[[GraphClient], Awaitable[T]]) -> T:
@@ -86,26 +46,28 @@ async def _with_client(timeout: float, use: Callable[[GraphClient], Awaitable[T]
 
 
 async def test_a_send_carries_the_token_and_json_and_returns_graphs_answer(graph) -> None:
-    base, seen = graph
-    answer = await _with_client(
-        5, lambda c: c.send(f"{base}/106540352242922/messages", SEND, "EAAtoken123")
-    )
-    assert answer.ok and answer.body["messages"][0]["id"] == "wamid.OK"
-    method, headers, body = seen.requests[-1]
-    assert method == "POST" and headers["authorization"] == "Bearer EAAtoken123"
-    assert headers["content-type"] == "application/json"
-    assert json.loads(body) == SEND  # UTF-8 JSON, the text unchanged
+    base, fake = graph
+    answer = await _with_client(5, lambda c: c.send(f"{base}/{PHONE}/messages", SEND, TOKEN))
+    # 200 only with the granted token in the Authorization header and a valid JSON send
+    assert answer.ok and answer.body["messages"][0]["id"].startswith("wamid.")
+    call = fake.recorder.last
+    assert call.method == "POST" and call.status == 200 and call.kind == "send"
+    assert call.headers["content-type"] == "application/json"
+    assert call.body == SEND  # UTF-8 JSON, the text unchanged
 
 
 async def test_a_gzip_answer_is_decoded_once(graph) -> None:
-    base, _ = graph
-    info = await _with_client(5, lambda c: c.media(base, "zipped", "EAAtoken123"))
-    assert info["url"].startswith("https://lookaside.fbsbx.com/")
+    base, fake = graph
+    info = await _with_client(5, lambda c: c.media(base, "1234", TOKEN))
+    call = fake.recorder.last  # it asked for gzip: the answer came compressed (GZipMiddleware)
+    assert call.kind == "media_get" and "gzip" in call.headers["accept-encoding"]
+    assert info["id"] == "1234" and info["url"].startswith("http")
 
 
 async def test_retry_after_and_the_graph_error_come_through(graph) -> None:
-    base, _ = graph
-    answer = await _with_client(5, lambda c: c.send(f"{base}/limited", SEND, "t"))
+    base, fake = graph
+    fake.faults.error(130429, retry_after=7, times=1)
+    answer = await _with_client(5, lambda c: c.send(f"{base}/{PHONE}/messages", SEND, TOKEN))
     assert answer.status == 429 and answer.retry_after == 7.0
     assert answer.body["error"]["code"] == 130429
 
@@ -118,8 +80,9 @@ async def test_nothing_listening_is_a_connect_failure() -> None:
 
 
 async def test_a_graph_slower_than_the_timeout_is_a_timeout(graph) -> None:
-    base, _ = graph
+    base, fake = graph
+    fake.faults.latency(2, times=1)
     started = time.monotonic()
-    answer = await _with_client(0.3, lambda c: c.send(f"{base}/slow", SEND, "t"))
+    answer = await _with_client(0.3, lambda c: c.send(f"{base}/{PHONE}/messages", SEND, TOKEN))
     assert answer.status == 0 and answer.transport == "ambiguous"  # it left: maybe accepted
     assert time.monotonic() - started < 1.5  # cut at the timeout, not at the 2 s answer

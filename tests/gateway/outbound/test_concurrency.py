@@ -26,7 +26,13 @@ pytestmark = pytest.mark.anyio
 
 
 class SlowGraph:
-    """Answers every send after a short pause; counts sends per text and the peak in flight."""
+    """Answers every send after a short pause; counts sends per text and the peak in flight.
+
+    Test-only, kept beside the shipped fake on purpose: the property here is how many sends
+    overlap, and the shipped fake cannot tell it. Its latency fault delays answers alike, but
+    its recorder keeps when each call arrived, not when it was answered, so the peak number
+    of sends in flight (8 < peak <= 16) cannot be read from it.
+    """
 
     def __init__(self) -> None:
         self.texts: list[str] = []
