@@ -108,7 +108,6 @@ def test_runtime_commands_work_from_the_installed_wheel(venv: Path, tmp_path: Pa
     assert sample["entry"][0]["changes"][0]["value"]["messages"][0]["type"] == "text"
     run([str(venv / "metasim-gateway"), "--help"], tmp_path)
     # an installed metasim does not load itself into other pytest runs of the environment
-    (tmp_path / "test_plain.py").write_text("def test_plain():\n    assert True\n")
     plain = run(
         [str(venv / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--help"], tmp_path
     )
