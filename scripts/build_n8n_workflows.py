@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import sys
@@ -15,8 +16,18 @@ CODE = ROOT / "n8n" / "code"
 OUT = ROOT / "n8n" / "workflows"
 NAMESPACE = uuid.UUID("6f1d3c52-9a0e-4f3b-8c61-2b7e5d9a4c10")
 REQUIRE = re.compile(r"require\('(\.{1,2}/[^']+)'\)")
-CHANNELS = {"wa": ("W1_IN_WA", "W5_OUT_WA"), "ig": ("W2_IN_IG", "W6_OUT_IG"), "msg": ("W3_IN_MSG", "W7_OUT_MSG")}
-NAMES = {"wa": "WhatsApp", "ig": "Instagram", "msg": "Messenger"}
+CHANNELS = {
+    "wa": ("W1_IN_WA", "W5_OUT_WA"),
+    "ig": ("W2_IN_IG", "W6_OUT_IG"),
+    "msg": ("W3_IN_MSG", "W7_OUT_MSG"),
+}
+
+
+# what "Send to Graph" was given in this run: Build's items first, then Backoff's retries
+UPSTREAM = (
+    "($runIndex === 0 ? $('Build Graph Request').all() : $('Backoff').all(0, $runIndex - 1))"
+    ".map((i) => i.json)"
+)
 
 
 def workflow_id(name: str) -> str:
@@ -56,7 +67,9 @@ def js_code(entry: str, ctx: dict[str, str]) -> str:
         "const __defs = {};",
     ]
     for rel, source in _modules(entry).items():
-        parts.append(f"__defs[{json.dumps(rel)}] = function (module, exports, require) {{\n{source}}};")
+        parts.append(
+            f"__defs[{json.dumps(rel)}] = function (module, exports, require) {{\n{source}}};"
+        )
     parts.append(
         """const __cache = {};
 function __load(rel) {
@@ -95,7 +108,9 @@ class Flow:
         self.connections: dict[str, dict[str, list[list[dict[str, Any]]]]] = {}
         self.column = 0
 
-    def add(self, name: str, type_: str, version: float, params: dict[str, Any], **extra: Any) -> str:
+    def add(
+        self, name: str, type_: str, version: float, params: dict[str, Any], **extra: Any
+    ) -> str:
         row = extra.pop("row", 0)
         node = {
             "id": _uid(self.name, name),
@@ -111,7 +126,11 @@ class Flow:
         return name
 
     def code(self, name: str, entry: str, row: int = 0, **ctx: str) -> str:
-        params = {"mode": "runOnceForAllItems", "language": "javaScript", "jsCode": js_code(entry, ctx)}
+        params = {
+            "mode": "runOnceForAllItems",
+            "language": "javaScript",
+            "jsCode": js_code(entry, ctx),
+        }
         return self.add(name, "n8n-nodes-base.code", 2, params, row=row)
 
     def webhook(self, name: str, method: str, path: str, row: int = 0, raw: bool = False) -> str:
@@ -122,7 +141,12 @@ class Flow:
             "options": {"rawBody": True} if raw else {},
         }
         return self.add(
-            name, "n8n-nodes-base.webhook", 2, params, row=row, webhookId=_uid(self.name, name, "hook")
+            name,
+            "n8n-nodes-base.webhook",
+            2,
+            params,
+            row=row,
+            webhookId=_uid(self.name, name, "hook"),
         )
 
     def respond(self, name: str, content_type: str = "text/plain", row: int = 0) -> str:
@@ -140,13 +164,14 @@ class Flow:
         params = {
             "source": "database",
             "workflowId": {"__rl": True, "value": target, "mode": "id"},
-            "mode": "each",
+            # all items in one sub-execution: one per item costs a whole execution each
+            "mode": "once",
             "options": {"waitForSubWorkflow": False},
         }
         return self.add(name, "n8n-nodes-base.executeWorkflow", 1.2, params, row=row)
 
     def link(self, *names: str, output: int = 0) -> None:
-        for src, dst in zip(names, names[1:], strict=False):
+        for src, dst in itertools.pairwise(names):
             outputs = self.connections.setdefault(src, {"main": []})["main"]
             while len(outputs) <= output:
                 outputs.append([])
@@ -205,7 +230,11 @@ def inbound(channel: str) -> Flow:
         "Reject",
         "n8n-nodes-base.respondToWebhook",
         1.1,
-        {"respondWith": "text", "responseBody": "invalid signature", "options": {"responseCode": 401}},
+        {
+            "respondWith": "text",
+            "responseBody": "invalid signature",
+            "options": {"responseCode": 401},
+        },
         row=1,
     )
     stages = [
@@ -259,9 +288,7 @@ def sender(channel: str) -> Flow:
         },
         onError="continueRegularOutput",
     )
-    classify = f.code(
-        "Classify Answer", "nodes/classify.js", upstream="$('Build Graph Request').first().json"
-    )
+    classify = f.code("Classify Answer", "nodes/classify.js", upstream=UPSTREAM)
     wait = f.add(
         "Backoff",
         "n8n-nodes-base.wait",
@@ -283,7 +310,10 @@ def dlq_handler() -> Flow:
         {
             "rule": {
                 "interval": [
-                    {"field": "cronExpression", "expression": "={{ $env.DLQ_CRON || '0 */5 * * * *' }}"}
+                    {
+                        "field": "cronExpression",
+                        "expression": "={{ $env.DLQ_CRON || '0 */5 * * * *' }}",
+                    }
                 ]
             }
         },
@@ -327,7 +357,9 @@ def ops() -> Flow:
         f.link(hook, code, reply)
         if route == "replay":
             f.column = 3
-            send = f.execute("Resend Replayed", "={{ " + _sender_ids() + "[$json.channel] }}", row=row)
+            send = f.execute(
+                "Resend Replayed", "={{ " + _sender_ids() + "[$json.channel] }}", row=row
+            )
             split = f.code("Replayed Sends", "nodes/replayed.js", row=row)
             f.link(code, split, send)
     f.column = 0

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -44,6 +45,7 @@ N8N_ENV = {
     "EXECUTIONS_DATA_SAVE_MANUAL_EXECUTIONS": "false",
     "N8N_LOG_LEVEL": "warn",
 }
+STAMP = "%Y%m%dT%H%M%SZ"
 ENCRYPTION_KEY = "metasim-n8n-local-key-0123456789"  # the local user folder's, not a secret
 
 
@@ -79,7 +81,9 @@ def user_folder(tmp: Path) -> Path:
     home = tmp / "n8n-home"
     if not (home / ".n8n" / "database.sqlite").is_file():
         if not (TEMPLATE / ".n8n" / "database.sqlite").is_file():
-            raise SystemExit("n8n gateway: no imported workflows in .n8n/home: run `make n8n` first")
+            raise SystemExit(
+                "n8n gateway: no imported workflows in .n8n/home: run `make n8n` first"
+            )
         shutil.rmtree(home, ignore_errors=True)
         shutil.copytree(TEMPLATE, home)
     return home
@@ -95,6 +99,7 @@ def serve(tmp: Path, port: str) -> int:
     redis_dir = tmp / "redis"
     redis_dir.mkdir(parents=True, exist_ok=True)
     redis_port = free_port()
+    (redis_dir / "port").write_text(str(redis_port), encoding="utf-8")  # for `backup`
     # appendfsync always: dedupe marks, outbox and DLQ survive a restart of the pair
     redis = subprocess.Popen(
         [server_binary(), "--bind", "127.0.0.1", "--port", str(redis_port), "--dir", str(redis_dir),
@@ -128,6 +133,41 @@ def serve(tmp: Path, port: str) -> int:
                 child.kill()
 
 
+def backup(tmp: Path, folder: Path, keep_days: int = 7) -> int:
+    """P2-05: a snapshot of the running Redis (SAVE, then copy its RDB), 7 days kept by name."""
+    import redis as redis_client
+
+    port_file = tmp / "redis" / "port"
+    if not port_file.is_file():
+        print(f"backup: no Redis was started for {tmp} (start the gateway first)", file=sys.stderr)
+        return 1
+    client = redis_client.Redis(
+        host="127.0.0.1", port=int(port_file.read_text()), socket_timeout=10
+    )
+    try:
+        client.save()
+        dump = Path(str(client.config_get("dir")["dir"])) / str(
+            client.config_get("dbfilename")["dbfilename"]
+        )
+    except redis_client.RedisError as exc:
+        print(f"backup: Redis on port {port_file.read_text()}: {exc}", file=sys.stderr)
+        return 1
+    folder.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(UTC)
+    target = folder / f"redis-{now.strftime(STAMP)}.rdb"
+    shutil.copy2(dump, target)
+    print(f"backup: {target}")
+    for old in folder.glob("redis-*.rdb"):
+        try:
+            taken = datetime.strptime(old.stem.removeprefix("redis-"), STAMP).replace(tzinfo=UTC)
+        except ValueError:
+            continue  # not one of ours
+        if now - taken > timedelta(days=keep_days):
+            old.unlink()
+            print(f"backup: pruned {old.name} (older than {keep_days} days)")
+    return 0
+
+
 def _wait_port(port: int, proc: subprocess.Popen[bytes]) -> None:
     import socket
 
@@ -146,12 +186,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("serve", help="start Redis and n8n (stopped together by SIGTERM)")
-    run.add_argument("--tmp", required=True, type=Path, help="folder for this run's n8n and Redis data")
+    run.add_argument(
+        "--tmp", required=True, type=Path, help="folder for this run's n8n and Redis data"
+    )
     run.add_argument("--port", required=True, help="the loopback port n8n listens on")
     sub.add_parser("preflight", help="check the production settings; exit 1 naming each problem")
+    save = sub.add_parser("backup", help="snapshot the gateway's Redis; keep 7 days of snapshots")
+    save.add_argument("--tmp", required=True, type=Path, help="the folder `serve` was given")
+    save.add_argument("--dir", required=True, type=Path, help="where snapshots are kept")
     args = parser.parse_args(argv)
     if args.command == "preflight":
         return preflight(dict(os.environ))
+    if args.command == "backup":
+        return backup(args.tmp, args.dir)
     return serve(args.tmp, args.port)
 
 

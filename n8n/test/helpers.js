@@ -50,12 +50,12 @@ function memoryRedis() {
 // Runs a generated workflow's Code node as n8n's task runner does: its jsCode as the body of
 // an async function in a fresh vm context holding only what the runner provides ($input, $env,
 // $runIndex, $, require, Buffer, console, timers), so a global it lacks (URL ...) fails here too.
-async function runCodeNode(workflowFile, nodeName, { items, env = {}, runIndex = 0, upstream = {} }) {
+async function runCodeNode(workflowFile, nodeName, { items, env = {}, runIndex = 0, upstream = [] }) {
   const wf = JSON.parse(fs.readFileSync(path.join(ROOT, 'n8n', 'workflows', workflowFile), 'utf8'));
   const node = wf.nodes.find((n) => n.name === nodeName);
   if (!node) throw new Error(`${workflowFile} has no node ${nodeName}`);
   const sandbox = vm.createContext({
-    $input: { all: () => items }, $env: env, $runIndex: runIndex, $: () => ({ first: () => ({ json: upstream }) }),
+    $input: { all: () => items }, $env: env, $runIndex: runIndex, $: () => ({ first: () => ({ json: upstream[0] }), all: () => upstream.map((json) => ({ json })) }),
     require, Buffer, console, setTimeout, clearTimeout, setImmediate,
   });
   const result = await vm.runInContext(`(async () => {\n${node.parameters.jsCode}\n})()`, sandbox);

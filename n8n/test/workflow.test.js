@@ -109,3 +109,32 @@ test('the admin API needs its bearer token', { skip }, async () => {
   const [yes] = await runCodeNode('W9_OPS.json', 'Dlq', { items: [{ json: { headers: { authorization: 'Bearer adm' } } }], env });
   assert.equal(yes.json.status, 200);
 });
+
+test('the sender classifies each answer of a batch: sent, retried once more, dead-lettered', { skip }, async () => {
+  const { env, prefix } = setup({ OUTBOX_BACKOFF_BASE_SECONDS: '0.1', OUTBOX_BACKOFF_MAX_SECONDS: '0.2' });
+  const record = (id) => ({ key: `wa:${id}`, channel: 'wa', msg_id: id, correlation_id: 'c', client_id: 'primary',
+    tenant_id: PNID, to: '33600000000', text: 'hi', received_at: Date.now() });
+  const requests = await runCodeNode('W5_OUT_WA.json', 'Build Graph Request', { items: ['a', 'b', 'c'].map((id) => ({ json: record(id) })), env });
+  assert.equal(requests.length, 3);
+  assert.equal(requests[0].json.url, `http://127.0.0.1:9/v25.0/${PNID}/messages`);
+  const answers = [
+    { statusCode: 200, headers: {}, body: { messages: [{ id: 'wamid.sent' }] } },
+    { statusCode: 503, headers: { 'retry-after': '1' }, body: 'unavailable' },
+    { statusCode: 400, headers: {}, body: { error: { code: 100, message: 'Invalid parameter' } } },
+  ];
+  const retries = await runCodeNode('W5_OUT_WA.json', 'Classify Answer', {
+    items: answers.map((json) => ({ json })), env, upstream: requests.map((r) => r.json) });
+  assert.deepEqual(retries.map((r) => [r.json.msg_id, r.json.attempt]), [['b', 2]]);
+  assert.ok(retries[0].json.wait_seconds >= 1, 'Retry-After is a floor');
+  assert.ok(!('token' in (await dlq(prefix)).c), 'the DLQ never holds the token');
+  assert.equal((await dlq(prefix)).c.reason, 'graph-100');
+});
+
+async function dlq(prefix) {
+  const redis = resp.connect(REDIS_URL);
+  const flat = await redis.call('HGETALL', `${prefix}dlq`);
+  await redis.quit();
+  const out = {};
+  for (let i = 0; i < flat.length; i += 2) out[JSON.parse(flat[i + 1]).msg_id] = JSON.parse(flat[i + 1]);
+  return out;
+}

@@ -17,6 +17,7 @@ async function main(ctx) {
       if (found.length) {
         log.warn('contract', `invalid envelope: ${found.join('; ')}`, ids(item.json));
         await store().count('errors_total', { channel, kind: 'contract' });
+        await store().count('inbound_total', { channel, outcome: 'quarantined' });
         await store().quarantine('contract', { msg_id: item.json.envelope.msg_id, problems: found, where: item.json.where });
         continue;
       }

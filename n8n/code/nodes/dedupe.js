@@ -12,6 +12,7 @@ async function main(ctx) {
         continue;
       }
       log.info('dedupe', 'first delivery', ids(item.json));
+      await store().count('inbound_total', { channel, outcome: 'processed' });
       out.push(item);
     }
     return out;

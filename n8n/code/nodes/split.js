@@ -1,6 +1,6 @@
 'use strict';
 // "Split Messages", after the ACK: one item per message to answer; statuses, receipts and
-// echoes are counted and dropped here (P1-02).
+// echoes are counted and dropped here (P1-02). A message counts as processed at Dedupe, once.
 const { run } = require('../lib/context');
 
 async function main(ctx) {
@@ -23,7 +23,6 @@ async function main(ctx) {
           tenant_id: u.tenant_id, where: u.where, envelope: u.envelope } });
       }
       if (ignored) await s.count('inbound_total', { channel, outcome: 'ignored' }, ignored);
-      if (out.length) await s.count('inbound_total', { channel, outcome: 'processed' }, out.length);
     }
     return out;
   });

@@ -15,6 +15,7 @@ async function main(ctx) {
         log.warn('token_ok', `quarantined: ${reason}`, ids(j));
         await store().quarantine(reason, { msg_id: j.envelope.msg_id, channel, client_id: j.client_id });
         await store().count('errors_total', { channel, kind: reason });
+        await store().count('inbound_total', { channel, outcome: 'quarantined' });
         continue;
       }
       log.info('token_ok', 'token valid, seal intact', ids(j));
