@@ -40,6 +40,7 @@ ACK_AT: dict[str, float] = {}  # msg_id -> wall clock of its first 200 (the back
 COUNTS: dict[str, int] = {"webhooks": 0, "untracked_acked": 0, "redeliveries": 0, "refused": 0}
 TALLY = Tally()
 REPORTS: list[int] = []  # one entry per worker report received (master)
+EXPECTED: list[int] = []  # workers connected when the test started (master)
 STARTED: list[float] = []  # monotonic, then wall clock (the fake records wall-clock times)
 SEEDS = iter(range(1, 1_000_000))
 INFLIGHT = Group()  # every delivery and redelivery still running (awaited before the report)
@@ -240,7 +241,8 @@ def _init(environment: Environment, **_: Any) -> None:
     # or two since it last looked, and Locust's -t timer, armed next from that stale clock,
     # would end the run that much early
     gevent.get_hub().loop.update_now()
-    if isinstance(environment.runner, MasterRunner):
+    runner = environment.runner
+    if isinstance(runner, MasterRunner):
 
         def merge(msg: Any, **_: Any) -> None:
             ACKED.update(msg.data["acked"])
@@ -251,12 +253,21 @@ def _init(environment: Environment, **_: Any) -> None:
             TALLY.merge(msg.data["tally"])
             REPORTS.append(1)
 
-        environment.runner.register_message("metasim_acked", merge)
+        runner.register_message("metasim_acked", merge)
+    elif isinstance(runner, WorkerRunner):
+        # the master asks before it quits: stop sending, finish what is in flight, report
+        def report_now(msg: Any, **_: Any) -> None:
+            gevent.spawn(runner.stop)
+
+        runner.register_message("metasim_report", report_now)
 
 
 @events.test_start.add_listener
-def _start(**_: Any) -> None:
+def _start(environment: Environment, **_: Any) -> None:
     STARTED.extend((time.monotonic(), time.time()))
+    if isinstance(environment.runner, MasterRunner):
+        # counted now: by the end, workers that already quit are no longer in worker_count
+        EXPECTED.append(environment.runner.worker_count)
 
 
 def _drain_inflight(environment: Environment) -> None:
@@ -268,7 +279,9 @@ def _drain_inflight(environment: Environment) -> None:
 
 @events.test_stop.add_listener
 def _stop(environment: Environment, **_: Any) -> None:
-    if isinstance(environment.runner, WorkerRunner):
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner) and not REPORTS:
+        REPORTS.append(1)  # once: a later stop (the master's quit) finds nothing new
         _drain_inflight(environment)
         message = {
             "acked": ACKED,
@@ -277,7 +290,17 @@ def _stop(environment: Environment, **_: Any) -> None:
             "counts": COUNTS,
             "tally": TALLY.to_message(),
         }
-        environment.runner.send_message("metasim_acked", message)
+        runner.send_message("metasim_acked", message)
+    elif isinstance(runner, MasterRunner):
+        # A headless master quits without telling its workers to stop first, and stops
+        # listening half a second later: ask every worker for its report while it still listens.
+        runner.send_message("metasim_report", None)
+        expected = max(EXPECTED, default=runner.worker_count)
+        deadline = time.monotonic() + _timing(environment).budget() + 30
+        while len(REPORTS) < expected and time.monotonic() < deadline:
+            gevent.sleep(0.2)
+        if len(REPORTS) < expected:
+            print(f"only {len(REPORTS)} of {expected} workers reported: the accounting is partial")
 
 
 @events.quitting.add_listener
@@ -286,11 +309,7 @@ def _quitting(environment: Environment, **_: Any) -> None:
         return
     from metasim.simulator.load import finish
 
-    if isinstance(environment.runner, MasterRunner):
-        deadline = time.monotonic() + _timing(environment).budget() + 30
-        while len(REPORTS) < environment.runner.worker_count and time.monotonic() < deadline:
-            gevent.sleep(0.2)
-    else:
+    if not isinstance(environment.runner, MasterRunner):
         _drain_inflight(environment)
     sent = finish.Sent(ACKED, UNANSWERED, ACK_AT, COUNTS, TALLY, STARTED[1])
     environment.process_exit_code = finish.finish(
