@@ -1,10 +1,4 @@
-"""POSTs for the load worker: geventhttpclient's HTTPClient, reported through Locust's request event.
-
-FastHttpUser wraps the same client in a session (a URL parsed, a header object and a response
-context manager per request); on this 2-core machine that wrapping halved what one worker sent
-(about 1,500 signed webhooks/s against 3,000 with the bare client). The request event keeps
-Locust's statistics, its distributed aggregation and its summary as they were.
-"""
+"""POSTs for the load worker: geventhttpclient's HTTPClient, reported through Locust's request event."""
 
 from __future__ import annotations
 
@@ -16,7 +10,13 @@ from geventhttpclient import HTTPClient
 
 
 class Sender:
-    """One connection pool per host:port; ``post`` returns (status or 0, seconds, error)."""
+    """One connection pool per host:port; ``post`` returns (status or 0, seconds, error).
+
+    FastHttpUser wraps the same client in a session (a URL parsed, a header object and a
+    response context manager per request); on this 2-core machine that wrapping cost one worker
+    about a third of what it sent (docs/benchmarks.md, "Load generator"). Firing Locust's
+    request event keeps its statistics, their distributed aggregation and its summary.
+    """
 
     def __init__(self, base_url: str, timeout: float, concurrency: int, events: Any) -> None:
         self.base = urlsplit(base_url)
