@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -150,3 +151,17 @@ def test_bad_load_input_is_a_message_not_a_traceback(
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_chaos_refuses_a_target_the_harness_cannot_restart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # no [start] section: the gateway runs elsewhere, so nothing here could start it again
+    target = tmp_path / "running.toml"
+    target.write_text(
+        'name = "already-running"\nbase_url = "http://127.0.0.1:9"\n'
+        'webhooks = { wa = "/webhook" }\nsecrets = { app_secret = "s" }\n'
+    )
+    assert main(["chaos", "--target", str(target), "--duration", "1", "--crashes", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "needs a [start] section" in err and "Traceback" not in err
