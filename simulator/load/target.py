@@ -90,7 +90,7 @@ class LoadTarget:
 
     def restart(self) -> None:
         """Start the gateway again from ``[start]`` (after :meth:`kill`)."""
-        self._target._restart()
+        self._target.restart()
 
     # what the load run needs -------------------------------------------------------------------
     @property
