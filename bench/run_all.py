@@ -11,6 +11,7 @@ BENCHES = (
     ["bench.bench_graph", "--seconds", "5"],
     ["bench.bench_graph_client"],
     ["bench.bench_gateway", "--seconds", "10"],
+    ["bench.bench_load_generator"],
     ["bench.bench_signature_timing"],
     ["bench.bench_acceptance"],
     ["bench.bench_report", "--synthetic", "600"],

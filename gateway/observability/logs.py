@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, Any
 
+import orjson
+
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
 MASK = "***"
 # Field names whose values are masked whatever they hold (tokens arriving from outside, too).
@@ -35,7 +37,7 @@ SECRET_KEYS = frozenset(
 class JsonLog:
     """Writes one JSON object per line to stdout (and LOG_FILE when set), redacting secrets.
 
-    Written by hand rather than through ``logging``: a line costs one ``json.dumps`` and one
+    Written by hand rather than through ``logging``: a line costs one serialisation and one
     ``write``, which matters on the ACK path's bench). Secrets are masked in the
     serialised line itself, so a secret hidden in any field, nested or not, never gets out.
     """
@@ -87,7 +89,7 @@ class JsonLog:
     def emit(self, level: str, msg: str, record: dict[str, Any]) -> None:
         if LEVELS.get(level, 20) < self.threshold:
             return
-        line = self.redact(json.dumps(record, default=str, ensure_ascii=False))
+        line = self.redact(_dumps(record))
         for stream in self.streams:
             try:
                 stream.write(line + "\n")
@@ -96,6 +98,15 @@ class JsonLog:
 
 
 LOG = JsonLog()
+
+
+def _dumps(record: dict[str, Any]) -> str:
+    """One JSON line: orjson (several lines per message; ~5x cheaper than ``json.dumps``),
+    with ``json`` for what only it encodes (an integer past 64 bits, a non-string key)."""
+    try:
+        return orjson.dumps(record, default=str).decode("utf-8")
+    except TypeError:
+        return json.dumps(record, default=str, ensure_ascii=False)
 
 
 def _mask_keys(fields: dict[str, Any]) -> dict[str, Any]:

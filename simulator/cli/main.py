@@ -18,6 +18,7 @@ COMMANDS: list[str] = [
     "metasim.simulator.cli.verify",
     "metasim.simulator.cli.graph",
     "metasim.simulator.cli.load",
+    "metasim.simulator.cli.chaos",
     "metasim.simulator.cli.test",
 ]
 

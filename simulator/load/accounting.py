@@ -68,6 +68,9 @@ class Accounting:
     refused_calls: int = 0  # send attempts the fake failed on purpose (faults): retried, not lost
     unacked_replies: int = 0  # replies to messages never ACKed (Meta would redeliver them)
     untracked_replies: int = 0  # accepted sends carrying no load token
+    # messages Meta never got a 200 for (it would keep retrying): replied or not, told apart
+    never_answered: int = 0
+    never_answered_replied: int = 0
 
     @property
     def ok(self) -> bool:
@@ -90,6 +93,8 @@ class Accounting:
             ("send attempts refused by faults", self.refused_calls),
             ("replies to never-ACKed messages", self.unacked_replies),
             ("accepted sends without a load token", self.untracked_replies),
+            ("never answered 200 (Meta still retrying)", self.never_answered),
+            ("  of which replied anyway", self.never_answered_replied),
         ]
 
     def table(self) -> str:
@@ -119,6 +124,8 @@ class Accounting:
             "refused_calls": self.refused_calls,
             "unacked_replies": self.unacked_replies,
             "untracked_replies": self.untracked_replies,
+            "never_answered": self.never_answered,
+            "never_answered_replied": self.never_answered_replied,
             "lost_ids": self.lost,
             "doubled_ids": self.doubled,
             "dead_letter_ids": self.dead_lettered,
@@ -129,18 +136,24 @@ def account(
     acked: Mapping[str, str],
     graph_calls: Sequence[Mapping[str, Any]],
     dead_letters: Sequence[Mapping[str, Any]],
+    unanswered: Mapping[str, str] | None = None,
 ) -> Accounting:
     """Match every ACKed inbound message (msg_id -> unique token in its text) to what left the box.
 
     ``graph_calls`` are the fake Graph recorder's calls (``RecordedCall.to_dict()`` or
     ``GET /__metasim/calls`` items); ``dead_letters`` the gateway's ``GET /admin/dlq`` items. A
     dead letter is tied to its inbound message by ``msg_id``, else by the token in its body.
+    ``unanswered`` (msg_id -> token) are messages never answered 200: not owed a reply yet (Meta
+    would still be retrying), yet one reply at most; two are a double.
     """
+    unanswered = unanswered or {}
     by_token = {token: msg_id for msg_id, token in acked.items()}
     if len(by_token) != len(acked):
         raise ValueError("acked tokens must be unique: two inbound messages share a token")
+    pending = {token: msg_id for msg_id, token in unanswered.items()}
     replies: Counter[str] = Counter()
-    acc = Accounting(total=len(acked))
+    late: Counter[str] = Counter()
+    acc = Accounting(total=len(acked), never_answered=len(unanswered))
     for call in graph_calls:
         if call.get("kind") != REPLY_KIND:
             continue
@@ -151,6 +164,8 @@ def account(
         token = _token_in(text, by_token)
         if token is not None:
             replies[by_token[token]] += 1
+        elif (found := _token_in(text, pending)) is not None:
+            late[pending[found]] += 1
         elif text is not None and text.startswith(TOKEN_PREFIX):
             acc.unacked_replies += 1
         else:
@@ -178,4 +193,9 @@ def account(
             acc.lost.append(msg_id)
         else:
             acc.doubled[msg_id] = f"{n} replies, {len(reasons)} dead letters"
+    for msg_id, n in late.items():
+        if n == 1:
+            acc.never_answered_replied += 1
+        else:
+            acc.doubled[msg_id] = f"{n} replies, never answered 200"
     return acc

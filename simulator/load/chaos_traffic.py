@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from metasim.simulator.context import Tenant
 from metasim.simulator.load.profiles import Profile, Webhook, WebhookFactory
 
 
@@ -36,6 +37,8 @@ class TrafficPlan:
     redelivery_rate: float = 0.2  # share of ACKed events Meta sends again
     seed: int = 7
     give_up_after: float = 60.0  # Meta retries for days; a run stops retrying after this
+    channels: tuple[str, ...] = ("wa", "ig", "msg")  # those the gateway serves
+    tenant: dict[str, str] = field(default_factory=dict)  # context.Tenant ids; {}: the default
 
 
 def chaos_profile(plan: TrafficPlan) -> Profile:
@@ -45,7 +48,7 @@ def chaos_profile(plan: TrafficPlan) -> Profile:
         rate=plan.rate,
         duration=plan.duration,
         users=1,
-        channels={"wa": 1.0, "ig": 1.0, "msg": 1.0},
+        channels=dict.fromkeys(plan.channels, 1.0),
         untracked_share=0.0,
         batch_share=0.0,
         redelivery=plan.redelivery_rate,
@@ -58,7 +61,8 @@ async def run_traffic(plan: TrafficPlan) -> Traffic:
     """Send ``rate * duration`` events; retry each until a 200 (as Meta does), then maybe again."""
     traffic = Traffic()
     rng = random.Random(plan.seed)
-    factory = WebhookFactory(chaos_profile(plan), plan.secret, plan.seed)
+    tenant = Tenant(**plan.tenant) if plan.tenant else None
+    factory = WebhookFactory(chaos_profile(plan), plan.secret, plan.seed, tenant)
     total = int(plan.rate * plan.duration)
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=16)
     async with httpx.AsyncClient(timeout=5.0, limits=limits) as http:

@@ -25,10 +25,13 @@ def graph_calls(
     return calls
 
 
-def dead_letters(http: httpx.Client, gateway_url: str, admin_token: str) -> list[dict[str, Any]]:
-    """Every dead letter through the gateway's admin API (``GET /admin/dlq``)."""
+def dead_letters(
+    http: httpx.Client, gateway_url: str, admin_token: str, admin_root: str = ""
+) -> list[dict[str, Any]]:
+    """Every dead letter through the gateway's admin API (``GET {admin_root}/dlq``, by default
+    ``{gateway_url}/admin/dlq``)."""
     r = http.get(
-        f"{gateway_url}/admin/dlq",
+        f"{admin_root or gateway_url + '/admin'}/dlq",
         params={"limit": DLQ_PAGE},
         headers={"Authorization": f"Bearer {admin_token}"},
     )
@@ -66,20 +69,31 @@ def settle(
     timeout: float = 180.0,
     stall: float = 15.0,
     poll: float = 2.0,
+    *,
+    admin_root: str = "",
+    unanswered: Mapping[str, str] | None = None,
 ) -> tuple[Accounting, str]:
     """Account once nothing is missing; while something is, keep waiting as long as the backlog
     moves (retries after Retry-After and backoff, a gateway catching up), at most ``timeout`` s.
     What is still missing after ``stall`` s without progress is lost; the second item says how
     the wait ended. Polls every ``poll`` s: the
-    calls listing grows with the run and must not load the fake it is measuring."""
+    calls listing grows with the run and must not load the fake it is measuring. Without an
+    ``admin_token`` the gateway has no dead-letter queue to read (a reply given up is lost).
+    ``unanswered`` goes to :func:`account`."""
+
+    def dlq(http: httpx.Client) -> list[dict[str, Any]]:
+        if not admin_token:
+            return []
+        return dead_letters(http, gateway_url, admin_token, admin_root)
+
     deadline = time.monotonic() + timeout
     last: tuple[int, int] | None = None
     moved = time.monotonic()
     with httpx.Client(timeout=30) as http:
         while True:
             calls = graph_calls(http, graph_url, kind="send")
-            dead = dead_letters(http, gateway_url, admin_token)
-            acc = account(acked, calls, dead)
+            dead = dlq(http)
+            acc = account(acked, calls, dead, unanswered)
             now = time.monotonic()
             if (len(calls), len(dead)) != last:
                 last, moved = (len(calls), len(dead)), now
@@ -87,8 +101,8 @@ def settle(
                 # a second look after a quiet poll catches doubles still in flight
                 time.sleep(poll)
                 calls = graph_calls(http, graph_url, kind="send")
-                dead = dead_letters(http, gateway_url, admin_token)
-                return account(acked, calls, dead), "complete"
+                dead = dlq(http)
+                return account(acked, calls, dead, unanswered), "complete"
             if now - moved >= stall:
                 return acc, f"stalled: nothing moved for {stall:g} s"
             if now >= deadline:
@@ -97,9 +111,15 @@ def settle(
             time.sleep(poll)
 
 
-def write_report(acc: Accounting, extra: Mapping[str, Any], json_path: Path) -> dict[str, Any]:
-    """Print the run figures and the table; write both as JSON; return the JSON document."""
-    doc = {"run": dict(extra), "accounting": acc.to_json()}
+def write_report(
+    acc: Accounting,
+    extra: Mapping[str, Any],
+    json_path: Path,
+    timeline: Mapping[str, list[float]] | None = None,
+) -> dict[str, Any]:
+    """Print the run figures and the table; write both (and the per-second ``timeline``) as
+    JSON; return the JSON document."""
+    doc = {"run": dict(extra), "accounting": acc.to_json(), "timeline": dict(timeline or {})}
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     width = max(len(k) for k in extra) if extra else 0
@@ -110,9 +130,13 @@ def write_report(acc: Accounting, extra: Mapping[str, Any], json_path: Path) -> 
     return doc
 
 
-def write_acks(figures: Mapping[str, Any], json_path: Path) -> dict[str, Any]:
+def write_acks(
+    figures: Mapping[str, Any],
+    json_path: Path,
+    timeline: Mapping[str, list[float]] | None = None,
+) -> dict[str, Any]:
     """A run without accounting (a baseline endpoint): print and write what the sender saw."""
-    doc = {"run": dict(figures)}
+    doc = {"run": dict(figures), "timeline": dict(timeline or {})}
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     width = max(len(k) for k in figures) if figures else 0

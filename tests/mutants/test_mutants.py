@@ -1,4 +1,9 @@
-"""The suite catches bugs: each mutant gateway fails the scenarios that describe its bug."""
+"""The suite catches bugs: each mutant gateway fails the scenarios that describe its bug.
+
+Each mutant is judged in-process (the reference gateway patched inside the suite's own
+process: a few seconds a mutant); the reply-loop mutant runs as a real process through the
+shipped external target file, so the path a team's gateway takes is proven to catch a bug too.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from tests.mutants.mutants import MUTANTS
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples/targets/reference-external.toml"
+INPROCESS = "reference-inprocess"
 CONTROL = "T14.05"  # health: every mutant must still pass it (the failures are the bug's)
 SERVE = 'command = ["{python}", "-m", "metasim.gateway.cli", "serve"]'
 
@@ -30,9 +36,15 @@ def mutant_target(tmp_path: Path, name: str) -> Path:
     return path
 
 
-def run_suite(target: Path, ids: tuple[str, ...], junit: Path) -> dict[str, list[str]]:
-    """Run the scenarios tagged with ``ids`` (plus the control); outcomes per test id."""
+def run_suite(
+    target: Path | str, ids: tuple[str, ...], junit: Path, mutant: str = ""
+) -> dict[str, list[str]]:
+    """Run the scenarios tagged with ``ids`` (plus the control); outcomes per test id.
+
+    With ``mutant`` the in-process target runs with that bug planted in the suite's process.
+    """
     expression = " or ".join((*ids, CONTROL))
+    plant = ["-p", "tests.mutants.plugin"] if mutant else []
     subprocess.run(
         [
             sys.executable,
@@ -49,13 +61,14 @@ def run_suite(target: Path, ids: tuple[str, ...], junit: Path) -> dict[str, list
             f"--junitxml={junit}",
             "--timeout",
             "120",
+            *plant,
         ],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
-        env={**os.environ, "COVERAGE_PROCESS_START": ""},
+        env={**os.environ, "COVERAGE_PROCESS_START": "", "GATEWAY_MUTANT": mutant},
     )
     outcomes: dict[str, list[str]] = {}
     for case in ET.parse(junit).getroot().iter("testcase"):
@@ -85,13 +98,13 @@ def check_caught(name: str, outcomes: dict[str, list[str]]) -> None:
 @pytest.mark.parametrize("name", sorted(set(MUTANTS) - {LOOP_MUTANT}))
 def test_each_mutant_is_caught_by_the_ids_describing_its_bug(tmp_path: Path, name: str) -> None:
     junit = tmp_path / "junit.xml"
-    check_caught(name, run_suite(mutant_target(tmp_path, name), MUTANTS[name].caught_by, junit))
+    check_caught(name, run_suite(INPROCESS, MUTANTS[name].caught_by, junit, mutant=name))
 
 
 @pytest.mark.slow
 def test_the_unmutated_reference_passes_the_same_selection(tmp_path: Path) -> None:
     ids = tuple(sorted({i for m in MUTANTS.values() for i in m.caught_by}))
-    outcomes = run_suite(EXAMPLE, ids, tmp_path / "junit.xml")
+    outcomes = run_suite(INPROCESS, ids, tmp_path / "junit.xml")
     failed = sorted(i for i, results in outcomes.items() if "failed" in results)
     assert not failed, f"the reference itself fails {failed}"
     assert set(ids) <= set(outcomes), f"ids with no scenario: {set(ids) - set(outcomes)}"

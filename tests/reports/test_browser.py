@@ -41,16 +41,15 @@ def mutant_report(tmp_path: Path) -> Path:
     T2.06 (a status is acknowledged and ignored) fails on it with a real payload and the reply
     the mutant wrongly sent on the fake Graph API; T2.07 (IG) and T2.09 (Messenger) pass.
     """
-    from tests.mutants.test_mutants import mutant_target
-
-    target = mutant_target(tmp_path, "statuses_as_messages")
     out = tmp_path / "out"
+    # the bug planted in-process (tests/mutants/plugin.py): the same report, without a
+    # gateway process to start
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "features", "--target", str(target),
-         "-m", "T2.06 or T2.07 or T2.09", "-q", "-p", "no:cacheprovider",
-         "--metasim-report", str(out), "--timeout", "120"],
+        [sys.executable, "-m", "pytest", "features", "--target", "reference-inprocess",
+         "-p", "tests.mutants.plugin", "-m", "T2.06 or T2.07 or T2.09", "-q",
+         "-p", "no:cacheprovider", "--metasim-report", str(out), "--timeout", "120"],
         cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
-        env={**os.environ, "COVERAGE_PROCESS_START": ""},
+        env={**os.environ, "COVERAGE_PROCESS_START": "", "GATEWAY_MUTANT": "statuses_as_messages"},
     )  # fmt: skip
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]  # some scenario failed
     return out / "index.html"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -92,14 +93,47 @@ def test_bsuid_dialect_carries_the_business_scoped_user_id():
     assert "." in contact["user_id"]  # CC.<digits> (docs/meta-contract.md §k)
 
 
+# jsonschema takes ~5 ms per WhatsApp message (one if/then per message type): a batch of
+# more than this many updates is validated whole in its first dialect only; in the others its
+# first updates are (the dialects differ per update, in the same way for every update, and
+# every smaller batch is validated whole in every dialect)
+WHOLE_UPTO = 100
+
+
 @pytest.mark.parametrize("name", [n for n in catalogue.names() if n.startswith("batch.")])
 def test_batch_events_build_and_validate_in_every_dialect(name):
     event = catalogue.get(name)
     assert event.is_batch and event.kind == "batch"
-    for dialect in event.dialects:
+    for n, dialect in enumerate(event.dialects):
         payload = catalogue.build(name, BuildContext.seeded(9), dialect=dialect)
-        schemas.validate(SCHEMA[event.channel], payload)
         json.dumps(payload)
+        if n and _updates(payload) > WHOLE_UPTO:
+            payload = _first_updates(payload, WHOLE_UPTO)
+        schemas.validate(SCHEMA[event.channel], payload)
+
+
+def _updates(payload):
+    """How many messages, statuses and messaging events a webhook carries."""
+    count = 0
+    for entry in payload["entry"]:
+        count += len(entry.get("messaging", []))
+        for change in entry.get("changes", []):
+            value = change.get("value", {})
+            count += len(value.get("messages", [])) + len(value.get("statuses", []))
+    return count
+
+
+def _first_updates(payload, limit):
+    """``payload`` cut to its first ``limit`` updates of each list (a valid webhook still)."""
+    cut = copy.deepcopy(payload)
+    for entry in cut["entry"]:
+        if "messaging" in entry:
+            entry["messaging"] = entry["messaging"][:limit]
+        for change in entry.get("changes", []):
+            for key in ("messages", "statuses", "contacts"):
+                if key in change.get("value", {}):
+                    change["value"][key] = change["value"][key][:limit]
+    return cut
 
 
 def test_a_malformed_samples_file_is_reported_with_its_name(tmp_path, monkeypatch):
