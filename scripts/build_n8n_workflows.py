@@ -160,6 +160,25 @@ class Flow:
         }
         return self.add(name, "n8n-nodes-base.respondToWebhook", 1.1, params, row=row)
 
+    def guard(self, code: str, row: int = 0) -> str:
+        """Route a Code node's exception to a 500 answer: unguarded, n8n answers 200 empty."""
+        # n8n 2.8.4 answers 200 with an empty body when a node throws before the Respond to
+        # Webhook node runs: Meta would take the crash for an ACK and never redeliver
+        node = next(n for n in self.nodes if n["name"] == code)
+        node["onError"] = "continueErrorOutput"
+        params = {
+            "respondWith": "text",
+            "responseBody": "={{ 'gateway error: ' + ($json.error && $json.error.message "
+            "? $json.error.message : String($json.error)) }}",
+            "options": {
+                "responseCode": 500,
+                "responseHeaders": {"entries": [{"name": "Content-Type", "value": "text/plain"}]},
+            },
+        }
+        failed = self.add(f"{code} Failed", "n8n-nodes-base.respondToWebhook", 1.1, params, row=row)
+        self.link(code, failed, output=1)
+        return failed
+
     def execute(self, name: str, target: str, row: int = 0) -> str:
         params = {
             "source": "database",
@@ -251,11 +270,14 @@ def inbound(channel: str) -> Flow:
     ]
     f.link(hook, parse, sig, ack, *stages)
     f.link(sig, reject, output=1)
+    f.column = 1
+    f.guard(parse, row=3)
     f.column = 0
     shake = f.webhook("Handshake", "GET", channel, row=2)
     verify = f.code("Verify Handshake", "nodes/handshake.js", row=2, channel=ch)
     answer = f.respond("Answer Handshake", row=2)
     f.link(shake, verify, answer)
+    f.guard(verify, row=3)
     return f
 
 
@@ -355,6 +377,7 @@ def ops() -> Flow:
         code = f.code(f"{label}", "nodes/ops.js", row=row, route=json.dumps(route))
         reply = f.respond(f"Answer {label}", ctype, row=row)
         f.link(hook, code, reply)
+        f.guard(code, row=row)
         if route == "replay":
             f.column = 3
             send = f.execute(
@@ -362,6 +385,8 @@ def ops() -> Flow:
             )
             split = f.code("Replayed Sends", "nodes/replayed.js", row=row)
             f.link(code, split, send)
+            # a branch beside the answer: n8n may run it first, so it is guarded as well
+            f.guard(split, row=row)
     f.column = 0
     row = len(routes) + 1
     start = f.add("On Start", "n8n-nodes-base.n8nTrigger", 1, {"events": ["init"]}, row=row)

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,3 +70,47 @@ def test_every_backlog_workflow_has_its_file_and_named_nodes() -> None:
         for src, dst in itertools.pairwise(flow):
             targets = [c["node"] for out in wf["connections"][src]["main"] for c in out]
             assert dst in targets, f"{name}: {src} does not lead to {dst}"
+
+
+def _before_answer(wf: dict[str, Any], start: str) -> list[dict[str, Any]]:
+    """The nodes a webhook's request passes through before a Respond to Webhook node runs."""
+    nodes = {n["name"]: n for n in wf["nodes"]}
+    seen: dict[str, dict[str, Any]] = {}
+    todo = [start]
+    while todo:
+        node = nodes[todo.pop()]
+        if node["name"] in seen or node["type"] == "n8n-nodes-base.respondToWebhook":
+            continue
+        seen[node["name"]] = node
+        # every output but a guarded Code node's error output (index 1) carries the request on
+        outputs = wf["connections"].get(node["name"], {}).get("main", [])
+        for index, links in enumerate(outputs):
+            if index == 1 and node.get("onError") == "continueErrorOutput":
+                continue
+            todo.extend(link["node"] for link in links)
+    return list(seen.values())
+
+
+def test_a_code_node_that_throws_before_the_answer_answers_500() -> None:
+    """n8n answers 200 empty when a node throws before Respond to Webhook: each is guarded."""
+    import json
+
+    checked = 0
+    for path in sorted((ROOT / "n8n" / "workflows").glob("*.json")):
+        wf = json.loads(path.read_text(encoding="utf-8"))
+        nodes = {n["name"]: n for n in wf["nodes"]}
+        for hook in (n for n in wf["nodes"] if n["type"] == "n8n-nodes-base.webhook"):
+            for node in _before_answer(wf, hook["name"]):
+                if node["type"] != "n8n-nodes-base.code":
+                    continue
+                where = f"{path.name}: {node['name']}"
+                assert node.get("onError") == "continueErrorOutput", f"{where} is not guarded"
+                errors = wf["connections"][node["name"]]["main"][1]
+                answers = [nodes[link["node"]] for link in errors]
+                assert answers, f"{where}: its error output leads nowhere"
+                for answer in answers:
+                    assert answer["type"] == "n8n-nodes-base.respondToWebhook", where
+                    assert answer["parameters"]["options"]["responseCode"] >= 500, where
+                checked += 1
+    # W1-W3's parse and handshake, W9's seven routes
+    assert checked >= 3 * 2 + 7
