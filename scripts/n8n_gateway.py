@@ -110,18 +110,25 @@ def serve(tmp: Path, port: str) -> int:
     n8n_env.setdefault("N8N_ENCRYPTION_KEY", ENCRYPTION_KEY)
     n8n_env["REDIS_URL"] = env.get("REDIS_URL") or f"redis://127.0.0.1:{redis_port}/0"
     children = [redis]
+    stopping: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        # n8n alone: its graceful shutdown finishes running executions, which still need
+        # Redis; Redis is stopped below once n8n has exited (a stop sent to the whole process
+        # group, as the harness does, reaches Redis directly as well)
+        stopping.append(signum)
+        if len(children) > 1 and children[0].poll() is None:
+            children[0].send_signal(signal.SIGTERM)
+
+    # installed before n8n starts: a stop during its start must still reach the finally below
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     try:
         _wait_port(redis_port, redis)
+        if stopping:
+            return 0
         n8n = subprocess.Popen([str(N8N), "start"], env=n8n_env, cwd=str(home))
         children.insert(0, n8n)
-
-        def stop(signum: int, _frame: object) -> None:
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
         return n8n.wait()
     finally:
         for child in children:
