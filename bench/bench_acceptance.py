@@ -27,12 +27,17 @@ TARGETS = (
 COUNTS = re.compile(r"(\d+) (passed|failed|skipped|deselected)")
 
 
-def run(target: str, tree: Path = ROOT) -> tuple[float, int, str]:
-    """(wall seconds, scenarios run, pytest's summary line) for one full catalogue run."""
+def run(target: str, tree: Path = ROOT, keyword: str = "") -> tuple[float, int, str]:
+    """(wall seconds, scenarios run, pytest's summary line) for one catalogue run.
+
+    ``keyword`` is a pytest ``-k`` expression (marker names are keywords too): ``-m`` would
+    refuse a tag the baseline tree lacks, where ``-k "not heavy"`` keeps its whole catalogue.
+    """
     started = time.perf_counter()
+    select = ["-k", keyword] if keyword else []
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "features", "--target", target, "-q",
-         "-p", "no:cacheprovider", "--durations=3"],
+         "-p", "no:cacheprovider", "--durations=3", *select],
         cwd=tree, capture_output=True, text=True, check=False,
     )  # fmt: skip
     wall = time.perf_counter() - started
@@ -43,7 +48,7 @@ def run(target: str, tree: Path = ROOT) -> tuple[float, int, str]:
     return wall, ran, summary.strip("= ")
 
 
-def against_baseline(targets: list[str], base: Path, rounds: int) -> None:
+def against_baseline(targets: list[str], base: Path, rounds: int, keyword: str = "") -> None:
     """Per target: this tree and the baseline tree in interleaved rounds, per-scenario times."""
     print("| target | round | this tree: scenarios, wall, per scenario | baseline: scenarios, "
           "wall, per scenario | per-scenario ratio |")  # fmt: skip
@@ -51,8 +56,8 @@ def against_baseline(targets: list[str], base: Path, rounds: int) -> None:
     for target in targets:
         ratios = []
         for n in range(1, rounds + 1):
-            wall, ran, _ = run(target)
-            b_wall, b_ran, _ = run(target, base)
+            wall, ran, _ = run(target, keyword=keyword)
+            b_wall, b_ran, _ = run(target, base, keyword)
             per, b_per = wall / ran, b_wall / b_ran
             ratios.append(per / b_per)
             print(f"| {target} | {n} | {ran}, {wall:.1f} s, {per:.3f} s | "
@@ -66,15 +71,16 @@ def main() -> int:
     parser.add_argument("--targets", nargs="*", default=list(TARGETS[:3]))
     parser.add_argument("--baseline-tree", type=Path, help="a checkout of the commit to compare")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("-k", dest="keyword", default="", help='pytest -k, e.g. "not heavy"')
     args = parser.parse_args()
     if args.baseline_tree:
-        against_baseline(args.targets, args.baseline_tree.resolve(), args.rounds)
+        against_baseline(args.targets, args.baseline_tree.resolve(), args.rounds, args.keyword)
         return 0
     baseline: float | None = None
     print("| target | scenarios (pytest's summary) | wall | per scenario | ratio vs the first |")
     print("|---|---|---|---|---|")
     for target in args.targets:
-        wall, ran, summary = run(target)
+        wall, ran, summary = run(target, keyword=args.keyword)
         baseline = baseline or wall
         per = wall / ran if ran else float("nan")
         print(

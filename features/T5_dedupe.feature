@@ -112,6 +112,9 @@ Feature: T5 dedupe and idempotency under redelivery
       | channel  | event                       |
       | WhatsApp | wa.reaction                 |
       | WhatsApp | wa.interactive.button_reply |
+      | WhatsApp | wa.interactive.list_reply   |
+      | WhatsApp | wa.button                   |
+      | WhatsApp | wa.order                    |
 
     @ig
     Examples: Instagram
@@ -120,6 +123,8 @@ Feature: T5 dedupe and idempotency under redelivery
       | Instagram | ig.reaction    |
       | Instagram | ig.referral    |
       | Instagram | ig.quick_reply |
+      | Instagram | ig.story_reply |
+      | Instagram | ig.comment     |
 
     @msg
     Examples: Messenger

@@ -119,7 +119,11 @@ def sender_loops(runtime: Runtime) -> list[Background]:
     from metasim.gateway.outbound.worker import OutboxWorker
     from metasim.gateway.retention import RetentionSweeper
 
-    return [OutboxWorker(runtime).run, DlqScheduler(runtime).run, RetentionSweeper(runtime).run]
+    return [
+        OutboxWorker(runtime).run,
+        DlqScheduler.from_runtime(runtime).run,
+        RetentionSweeper.from_runtime(runtime).run,
+    ]
 
 
 def worker_loops(runtime: Runtime) -> list[Background]:

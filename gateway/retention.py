@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from metasim.gateway.observability.logs import log_event, log_exception
-from metasim.gateway.runtime import Runtime
+from metasim.gateway.observability.metrics import Metrics
+
+if TYPE_CHECKING:
+    from metasim.gateway.runtime import Runtime
+    from metasim.gateway.store.base import Store
 
 NAME = "retention"
 
@@ -19,9 +25,14 @@ class RetentionSweeper:
     the store only grows a little meanwhile, nothing is lost.
     """
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self.every = runtime.settings.retention_sweep_seconds
+    def __init__(
+        self, store: Store, metrics: Metrics, clock: Callable[[], float], every: float
+    ) -> None:
+        self.store, self.metrics, self.clock, self.every = store, metrics, clock, every
+
+    @classmethod
+    def from_runtime(cls, rt: Runtime) -> RetentionSweeper:
+        return cls(rt.store, rt.metrics, rt.clock, rt.settings.retention_sweep_seconds)
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -31,11 +42,10 @@ class RetentionSweeper:
 
     async def sweep(self) -> dict[str, int]:
         """One pass; the counts dropped per kind (empty when the store failed)."""
-        rt = self.runtime
         try:
-            dropped = await rt.store.expire(rt.clock())
+            dropped = await self.store.expire(self.clock())
         except Exception as exc:
-            rt.metrics.errors.labels("all", "retention").inc()
+            self.metrics.errors.labels("all", "retention").inc()
             log_exception("ERROR", f"retention sweep failed: {type(exc).__name__}: {exc}", exc,
                           stage=NAME)  # fmt: skip
             return {}

@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
+
+from metasim.reports.jinja import templates
 
 HERE = Path(__file__).resolve().parent
 
@@ -22,13 +23,7 @@ def _value(value: Any) -> str:
 
 def render(doc: Mapping[str, Any], line: Mapping[str, list[float]], svgs: Sequence[str]) -> str:
     """The page for one run's JSON document (``run``, optional ``accounting``, ``steps``)."""
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = templates()
     env.filters["value"] = _value
     accounting = doc.get("accounting")
     return env.get_template("load.html").render(

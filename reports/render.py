@@ -7,12 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
 from metasim.reports import backlog as backlog_map
 from metasim.reports import codecov, contract
 from metasim.reports.diff import RunDiff, compare
+from metasim.reports.jinja import templates
 from metasim.reports.model import CHANNELS, OUTCOMES, Results, ResultsError, ScenarioResult, id_key
 from metasim.reports.model import section_key as _section_key
 
@@ -124,13 +125,7 @@ def build_view(out_dir: Path, backlog_path: Path = backlog_map.BACKLOG_PATH) -> 
 
 
 def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = templates()
     env.filters["anchor"] = anchor
     env.filters["pretty"] = pretty
     env.filters["short_error"] = short_error

@@ -27,10 +27,19 @@ if [ "$(id -u)" -ne 0 ]; then
   fi
 fi
 
+# Two test workers may both find chromium missing: one installs while the other waits on this
+# lock, then finds it present. apt itself waits for a dpkg lock another apt-get holds.
+exec 9>"${TMPDIR:-/tmp}/metasim-install-browser.lock"
+flock 9
+if [ -x "$BROWSER" ]; then
+  echo "chromium present: $BROWSER (installed meanwhile)"
+  exit 0
+fi
 echo "installing chromium with apt-get (apt-get update first)..."
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+WAIT=(-o DPkg::Lock::Timeout=600)
+$SUDO apt-get "${WAIT[@]}" update -qq
+$SUDO apt-get "${WAIT[@]}" install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
 if [ ! -x "$BROWSER" ]; then
   echo "error: apt-get finished but $BROWSER is still missing (package name differs on this distribution?)" >&2
   exit 2

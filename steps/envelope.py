@@ -23,7 +23,10 @@ def _envelope(world: World) -> dict[str, Any]:
     assert answer.status_code == 200, f"GET /envelopes answered {answer.status_code}: {answer.text}"
     found = answer.json().get("envelopes", [])
     assert found, f"the gateway built no canonical envelope for message {msg_id}"
-    envelope: dict[str, Any] = found[-1]["envelope"]
+    envelope = found[-1].get("envelope") if isinstance(found[-1], dict) else None
+    assert isinstance(envelope, dict), (
+        f"GET /envelopes gave no envelope object for message {msg_id}: {found[-1]!r}"
+    )
     return envelope
 
 

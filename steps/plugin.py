@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import time
 import zlib
 from collections.abc import Generator, Iterator
@@ -68,6 +69,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "replies, reply loops) before the audit (default: the target's drain_seconds, 2 s)",
     )
     group.addoption(
+        "--metasim-seed",
+        default=None,
+        type=int,
+        metavar="N",
+        help="the run's seed: with the scenario's name it picks every id, name and number the "
+        "scenario sends (default: a new one each run, printed in the header and results.json; "
+        "give it back to replay a run)",
+    )
+    group.addoption(
         "--target",
         default=os.environ.get("METASIM_TARGET", "reference"),
         help="gateway under test: reference (real processes), reference-inprocess, or a .toml "
@@ -76,6 +86,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # A new seed per run: a gateway that keeps its state between runs (started outside the
+    # harness, dedupe marks kept for days) would take a rerun's messages for redeliveries of
+    # the last run's. xdist workers get the controller's seed (pytest_configure_node).
+    seed = config.getoption("--metasim-seed", None)
+    if seed is None:
+        seed = getattr(config, "workerinput", {}).get("metasim_seed")
+    config._metasim_seed = secrets.randbits(32) if seed is None else seed  # type: ignore[attr-defined]
     # Register every tag BEFORE collection so --strict-markers accepts @T2.01, @P0-01, @wa ...
     tags: dict[str, str] = {}
     for folder in [FEATURES, *map(Path, config.getoption("--metasim-features") or [])]:
@@ -84,6 +101,23 @@ def pytest_configure(config: pytest.Config) -> None:
     for tag, where in tags.items():
         config.addinivalue_line("markers", f"{tag}: Gherkin tag (first used at {where})")
     config.addinivalue_line("markers", "not_applicable(reason): target lacks a capability")
+
+
+def run_seed(config: pytest.Config) -> int:
+    """This run's seed (``--metasim-seed``, or drawn at configure time)."""
+    return int(config._metasim_seed)  # type: ignore[attr-defined]  # set in pytest_configure
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: every worker builds its scenarios from the controller's seed."""
+    node.workerinput["metasim_seed"] = run_seed(node.config)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return (
+        f"metasim seed: {run_seed(config)} (replay this run with --metasim-seed {run_seed(config)})"
+    )
 
 
 def _target_config(config: pytest.Config) -> TargetConfig:
@@ -205,7 +239,10 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     from metasim.steps.targets import build
 
     loop = LoopThread()
+    from metasim.reports import evidence
+
     tgt = build(_target_config(request.config), loop)
+    evidence.set_run_info(seed=str(run_seed(request.config)))
     try:
         tgt.start()
         yield tgt
@@ -293,8 +330,9 @@ def world(request: pytest.FixtureRequest, target: Target) -> World:
         target.mark_logs()
         # on failure the report shows the gateway's log lines of this scenario
         evidence.on_failure(lambda: target.raw_log_text().splitlines())
-    # seeded per scenario: reproducible payloads, ids never shared between two scenarios
-    seed = zlib.crc32(request.node.nodeid.encode("utf-8"))
+    # seeded per scenario and per run: ids never shared between two scenarios nor two runs,
+    # and one run replayed exactly with its --metasim-seed
+    seed = zlib.crc32(request.node.nodeid.encode("utf-8")) ^ run_seed(request.config)
     titles = request.config.__dict__.get("_metasim_titles", {})
     title = titles.get(request.node.nodeid, (request.node.name, {}))[0]
     traffic = target.graph.ledger.begin(request.node.nodeid, title)

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from croniter import croniter
 
 from metasim.gateway.observability.logs import log_event, log_exception
-from metasim.gateway.runtime import Runtime
+from metasim.gateway.observability.metrics import Metrics
+
+if TYPE_CHECKING:
+    from metasim.gateway.runtime import Runtime, WorkerHealth
+    from metasim.gateway.store.base import Store
 
 NAME = "dlq-scheduler"
 
@@ -21,9 +27,23 @@ class DlqScheduler:
     items (the send may have happened) stay until someone replays them by hand, with force.
     """
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self.cron = runtime.settings.dlq_cron
+    def __init__(
+        self,
+        store: Store,
+        metrics: Metrics,
+        clock: Callable[[], float],
+        cron: str,
+        *,
+        health: WorkerHealth,
+        wake_outbox: asyncio.Event,
+    ) -> None:
+        self.store, self.metrics, self.clock, self.cron = store, metrics, clock, cron
+        self.health, self.wake_outbox = health, wake_outbox
+
+    @classmethod
+    def from_runtime(cls, rt: Runtime) -> DlqScheduler:
+        return cls(rt.store, rt.metrics, rt.clock, rt.settings.dlq_cron,
+                   health=rt.health, wake_outbox=rt.wake_outbox)  # fmt: skip
 
     def next_fire(self, now: float) -> float:
         """The next cron time strictly after ``now`` (epoch seconds, UTC)."""
@@ -31,21 +51,20 @@ class DlqScheduler:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Sleep until each cron time (or ``stop``) and tick."""
-        rt = self.runtime
-        rt.health.stopped.discard(NAME)
+        self.health.stopped.discard(NAME)
         log_event("INFO", f"DLQ replay scheduled: {self.cron}", stage="dlq", cron=self.cron)
         try:
             while not stop.is_set():
-                now = rt.clock()
-                rt.health.beat(NAME, now)
+                now = self.clock()
+                self.health.beat(NAME, now)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), max(0.0, self.next_fire(now) - now))
                 if stop.is_set():
                     break
                 try:
-                    await self.tick(rt.clock())
+                    await self.tick(self.clock())
                 except Exception as exc:  # a store outage skips one tick, never the schedule
-                    rt.metrics.errors.labels("all", "dlq_scheduler").inc()
+                    self.metrics.errors.labels("all", "dlq_scheduler").inc()
                     log_exception(
                         "ERROR",
                         f"DLQ replay failed: {type(exc).__name__}: {exc}",
@@ -53,16 +72,15 @@ class DlqScheduler:
                         stage="dlq",
                     )
         finally:
-            rt.health.stopped.add(NAME)
+            self.health.stopped.add(NAME)
 
     async def tick(self, now: float) -> list[str]:
         """Replay what is replayable now; the keys put back in the outbox."""
-        rt = self.runtime
-        keys = await rt.store.dlq_replay(None, now)
+        keys = await self.store.dlq_replay(None, now)
         for key in keys:
-            item = await rt.store.outbox_get(key)
+            item = await self.store.outbox_get(key)
             channel = item.channel if item else key.split(":", 1)[0]
-            rt.metrics.outbound.labels(channel, "replayed").inc()
+            self.metrics.outbound.labels(channel, "replayed").inc()
             log_event(
                 "INFO",
                 "replayed from the DLQ",
@@ -74,6 +92,6 @@ class DlqScheduler:
                 by="schedule",
             )
         if keys:
-            rt.wake_outbox.set()
+            self.wake_outbox.set()
         log_event("INFO", f"DLQ tick: {len(keys)} replayed", stage="dlq", replayed=len(keys))
         return keys

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from metasim.gateway.observability.logs import log_event, log_exception
-from metasim.gateway.routes.bodies import read_limited
+from metasim.gateway.routes.bodies import read_request
 from metasim.gateway.runtime import Runtime, WorkerUnavailable
 from metasim.gateway.store.base import DeadLetter, InboxEvent, Quarantined
 
@@ -50,7 +50,7 @@ def _guard(runtime: Runtime, handler: Handler) -> Handler:
 
 async def _selection(request: Request) -> tuple[list[str] | None, bool] | JSONResponse:
     """``{"keys": [...]?, "force": bool?}`` from the body (empty body = everything, no force)."""
-    raw = await read_limited(request, MAX_ADMIN_BODY)
+    raw = await read_request(request, MAX_ADMIN_BODY)
     if raw is None:
         return _error(413, "too_large", f"the body is over {MAX_ADMIN_BODY} bytes")
     if not raw.strip():

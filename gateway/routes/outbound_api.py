@@ -14,7 +14,7 @@ from starlette.routing import Route
 from metasim.gateway.observability.logs import log_event
 from metasim.gateway.outbound.requests import MessageError, graph_request
 from metasim.gateway.outbound.validate import check_body
-from metasim.gateway.routes.bodies import read_limited
+from metasim.gateway.routes.bodies import read_request
 from metasim.gateway.runtime import Runtime
 from metasim.gateway.store.base import OutboxItem
 from metasim.gateway.tenants import CHANNELS, Client
@@ -104,7 +104,7 @@ def outbound_routes(runtime: Runtime) -> list[Route]:
         client = runtime.tenants.by_api_key(key)
         if client is None:
             return _error(403, "forbidden", "unknown API key")
-        raw = await read_limited(request, MAX_BODY)
+        raw = await read_request(request, MAX_BODY)
         if raw is None:
             return _error(413, "too_large", f"the body is over {MAX_BODY} bytes")
         try:

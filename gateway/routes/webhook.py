@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Receive, Scope, Send
@@ -18,6 +18,7 @@ from metasim.gateway.observability.logs import log_event, log_exception
 from metasim.gateway.observability.metrics import Metrics
 from metasim.gateway.pipeline.base import Ingress, Reject
 from metasim.gateway.pipeline.build import IngressRunner, ingress_runner
+from metasim.gateway.routes.bodies import asgi_chunks, read_limited
 from metasim.gateway.runtime import Runtime
 from metasim.gateway.security.signature import token_matches
 
@@ -172,27 +173,18 @@ def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
 
 async def _read(receive: Receive, declared: str | None, max_bytes: int) -> bytes:
     """The body, refusing more than MAX_BODY_BYTES without reading it all (413)."""
-    too_large = Reject(
-        413,
-        "too_large",
-        f"body exceeds MAX_BODY_BYTES ({max_bytes} bytes)",
-        "Meta caps webhook payloads at 3 MB; raise MAX_BODY_BYTES only if a proxy batches more",
-    )
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise Reject(400, "disconnected", "client went away mid-body")
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > max_bytes:
-            raise too_large
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    try:
+        body = await read_limited(asgi_chunks(receive), declared, max_bytes)
+    except ClientDisconnect:
+        raise Reject(400, "disconnected", "client went away mid-body") from None
+    if body is None:
+        raise Reject(
+            413,
+            "too_large",
+            f"body exceeds MAX_BODY_BYTES ({max_bytes} bytes)",
+            "Meta caps webhook payloads at 3 MB; raise MAX_BODY_BYTES only if a proxy batches more",
+        )
+    return body
 
 
 async def _answer(

@@ -82,6 +82,7 @@ class Store(Protocol):
 
     # inbox: durable before ACK, claimed by a worker under a lease, done once processed; a claim
     # also re-takes the events still leased to the same worker_id (a claim whose answer was lost)
+    # an event id already in the inbox is left as it is (its attempts, its one queue entry)
     async def inbox_put(self, event: InboxEvent) -> None: ...
     async def inbox_claim(
         self, worker_id: str, limit: int, lease_seconds: float

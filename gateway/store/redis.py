@@ -97,6 +97,7 @@ class RedisStore:
         self.s = {
             name: client.register_script(getattr(lua, name))
             for name in (
+                "INBOX_PUT",
                 "INBOX_CLAIM",
                 "OUTBOX_PUT",
                 "OUTBOX_CLAIM",
@@ -168,10 +169,10 @@ class RedisStore:
 
     # inbox
     async def inbox_put(self, event: InboxEvent) -> None:
-        await self._put_queued(
-            self.h_inbox + event.event_id,
-            _to_hash(event, INBOX_FIELDS),
-            lambda pipe: pipe.lpush(self.k_new, event.event_id),
+        fields = _to_hash(event, INBOX_FIELDS)
+        flat: list[Any] = [x for pair in fields.items() for x in pair]
+        await self.s["INBOX_PUT"](
+            keys=[self.h_inbox + event.event_id, self.k_new], args=[event.event_id, *flat]
         )
 
     async def inbox_claim(

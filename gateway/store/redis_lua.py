@@ -46,6 +46,16 @@ end
 return out
 """
 
+# KEYS: event hash, new list. ARGV: event id, field/value pairs... An id already stored (a
+# quarantine replay repeated, a replay racing the worker) is left alone: writing it again would
+# reset its attempt count and queue it twice.
+INBOX_PUT = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('LPUSH', KEYS[2], ARGV[1])
+return 1
+"""
+
 # KEYS: item hash, due zset. ARGV: unused prefix, next_attempt_at, key, field/value pairs...
 # EXISTS then HSET inside one script: the key is unique for ever (sent or dead alike).
 OUTBOX_PUT = """

@@ -7,12 +7,12 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import httpx
 
 from metasim.simulator.context import Tenant
+from metasim.simulator.lifecycle import StartedInBlock
 from metasim.simulator.load import report
 from metasim.simulator.net import free_port
 from metasim.simulator.process import ServerProcess, ServerStartError
@@ -44,7 +44,7 @@ class _Proc(ServerProcess):
         return self
 
 
-class Stack:
+class Stack(StartedInBlock):
     """Fake Graph (``metasim graph serve``) + ``gateways`` × ``metasim-gateway serve``, one store.
 
     ``store_url`` defaults to a SQLite file in ``workdir`` (a temporary directory by default);
@@ -146,17 +146,6 @@ class Stack:
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
-
-    def __enter__(self) -> Stack:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def kill(self, i: int = 0) -> None:
         """SIGKILL gateway ``i``."""

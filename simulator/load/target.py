@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import httpx
 
+from metasim.simulator.lifecycle import StartedInBlock
 from metasim.simulator.load import report
 
 
@@ -17,7 +17,7 @@ class TargetError(ValueError):
     """The target cannot be loaded (missing file, in-process only, no way to restart it)."""
 
 
-class LoadTarget:
+class LoadTarget(StartedInBlock):
     """A target (``--target FILE`` or a built-in name) run by the acceptance harness's own
     machinery (steps.targets: its fake Graph API served on a port, its gateway started from
     ``[start]``), seen by the load run through URLs and secrets only.
@@ -65,17 +65,6 @@ class LoadTarget:
             self._loop.close()
             self._loop = None
         self._http.close()
-
-    def __enter__(self) -> LoadTarget:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def restartable(self) -> bool:

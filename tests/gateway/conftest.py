@@ -9,7 +9,6 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +18,13 @@ import pytest
 from metasim.gateway.app import build_app
 from metasim.gateway.observability.logs import configure_logging
 from metasim.gateway.observability.metrics import Metrics
+from metasim.gateway.outbound.graph_client import GraphClient
 from metasim.gateway.runtime import Runtime
 from metasim.gateway.settings import Settings
 from metasim.gateway.store import open_store
 from metasim.gateway.tenants import Tenants
+from metasim.simulator.graph import GraphConfig, TokenGrant, create_graph_app
+from metasim.simulator.graph.app import GraphApp
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_SECRET = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
@@ -42,25 +44,18 @@ def meta_bytes(payload: Any) -> bytes:
     )
 
 
-@dataclass
-class FakeGraph:
-    """Stands in for GraphClient.media: answers a lookaside URL per media id, records calls."""
-
-    calls: list[tuple[str, str, str]] = field(default_factory=list)
-    fail: bool = False
-
-    async def media(self, base_url: str, media_id: str, token: str) -> dict[str, Any]:
-        self.calls.append((base_url, media_id, token))
-        if self.fail:
-            raise httpx.ConnectError("graph down (test)")
-        return {
-            "url": f"https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid={media_id}",
-            "mime_type": "image/jpeg",
-            "sha256": "c2hhMjU2",
-            "file_size": 1234,
-            "id": media_id,
-            "messaging_product": "whatsapp",
-        }
+def graph_for(tenants: Tenants) -> tuple[GraphClient, GraphApp]:
+    """The gateway's real Graph client wired in-process to the shipped fake Graph API, which
+    grants every client's token for its ids (media look-ups answer as Graph does)."""
+    grants = [
+        TokenGrant(tenant_id, channel, client.graph_token, client.token_expires_at)
+        for client in tenants.clients
+        if client.graph_token
+        for channel, ids in client.channels.items()
+        for tenant_id in ids
+    ]
+    fake = create_graph_app(GraphConfig(grants=grants, seed=7))
+    return GraphClient(httpx.ASGITransport(app=fake), timeout=5), fake
 
 
 class Logs:
@@ -119,13 +114,26 @@ def make_runtime(**env: str) -> Runtime:
         "GATEWAY_STORE": f"sqlite:///{folder}/gateway.db",
     }
     settings = Settings.from_env({**base, **env})
-    return Runtime(
+    tenants = Tenants.load(settings.clients_file)
+    graph, fake = graph_for(tenants)
+    runtime = Runtime(
         settings=settings,
         store=open_store(settings.store_url, retention=settings.retention()),
         metrics=Metrics(),
-        tenants=Tenants.load(settings.clients_file),
-        graph=FakeGraph(),  # type: ignore[arg-type]
+        tenants=tenants,
+        graph=graph,
     )
+    FAKES[id(runtime)] = fake
+    return runtime
+
+
+# each runtime's fake Graph API (a test reads what the gateway asked it, or scripts a fault)
+FAKES: dict[int, GraphApp] = {}
+
+
+def fake_graph(runtime: Runtime) -> GraphApp:
+    """The shipped fake Graph API that ``runtime``'s Graph client talks to."""
+    return FAKES[id(runtime)]
 
 
 @pytest.fixture

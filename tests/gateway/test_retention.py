@@ -60,7 +60,7 @@ async def test_a_sweep_drops_what_outlived_its_retention(tmp_path: Path, logs: L
         await store.outbox_sent("wa:m1", {})
         await store.quarantine_put(Quarantined("q1", "wa", "crash", b"{}", "c", clock.now, {}))
         await store.dedupe_first("wa", "m1", 30)
-        sweeper = RetentionSweeper(rt)
+        sweeper = RetentionSweeper.from_runtime(rt)
         assert await sweeper.sweep() == {"sent": 0, "quarantined": 0, "dedupe": 0}
         clock.now += 61
         assert await sweeper.sweep() == {"sent": 1, "quarantined": 0, "dedupe": 1}

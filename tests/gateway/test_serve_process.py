@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 
 from metasim.simulator.net import free_port
 from metasim.simulator.process import ServerProcess
+from metasim.steps.poll import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "process-test-secret-0123456789"
@@ -36,6 +39,11 @@ def gateway_process(tmp_path: Path):
     server = ServerProcess(argv, port=port, env=env, cwd=ROOT, output=output, stop_grace=15.0)
     with server.start(timeout=30):
         yield port, tmp_path / "gateway.log"
+
+
+def output_of(log_file: Path) -> str:
+    """What the process wrote on stdout / stderr (beside its log file, see the fixture)."""
+    return (log_file.parent / "output.log").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -65,8 +73,15 @@ def test_real_process_acks_a_signed_webhook_and_refuses_an_unsigned_one(gateway_
         ready = c.get("/ready")
         assert ready.status_code == 200, (ready.text, log_file.read_text()[-3000:])
         assert "inbound_total" in c.get("/metrics").text
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        raw.sendall(b"NOT HTTP AT ALL\r\n\r\n")  # uvicorn logs a warning of its own
+        raw.recv(1024)
     text = log_file.read_text()
     assert (
         "META_SIGNATURE_REQUIRED" not in text or "enforce" in text
     )  # no startup warning in enforce
     assert SECRET not in text
+    # the process's own output: every line JSON, the libraries' lines too (uvicorn's warning)
+    eventually(lambda: output_of(log_file), lambda out: "uvicorn.error" in out, timeout=5)
+    lines = [json.loads(line) for line in output_of(log_file).splitlines() if line.strip()]
+    assert any(line.get("logger") == "uvicorn.error" for line in lines), lines

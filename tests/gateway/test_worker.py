@@ -19,7 +19,14 @@ from metasim.gateway.worker import InboxWorker
 from metasim.simulator import catalogue
 from metasim.simulator.context import BuildContext, Tenant
 from tests.gateway import stored
-from tests.gateway.conftest import APP_SECRET, VERIFY_TOKEN, make_runtime, meta_bytes, sign
+from tests.gateway.conftest import (
+    APP_SECRET,
+    VERIFY_TOKEN,
+    fake_graph,
+    make_runtime,
+    meta_bytes,
+    sign,
+)
 
 pytestmark = pytest.mark.anyio
 NOW = 1767264532.0
@@ -327,7 +334,11 @@ async def test_wa_media_id_is_resolved_through_the_graph_api(client_for, runtime
     media_id = payload["entry"][0]["changes"][0]["value"]["messages"][0]["image"]["id"]
     await _deliver(client_for, runtime, payload, "wa", cid="media")
     await _drain(runtime)
-    assert runtime.graph.calls == [("http://127.0.0.1:8089/v25.0", media_id, EXAMPLE_TOKEN)]  # type: ignore[attr-defined]
+    [call] = fake_graph(runtime).recorder.calls(kind="media_get")
+    assert (call.method, call.path) == ("GET", f"/v25.0/{media_id}")
+    phone_number_id = payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"]
+    # 200: the fake granted the token the gateway sent, the one the clients file gives this number
+    assert call.status == 200 and call.tenant == phone_number_id
     core_line = next(
         line for line in logs.lines if line["stage"] == "core" and line["correlation_id"] == "media"
     )
@@ -336,7 +347,7 @@ async def test_wa_media_id_is_resolved_through_the_graph_api(client_for, runtime
 
 
 async def test_media_failure_still_answers_and_counts(client_for, runtime, logs) -> None:
-    runtime.graph.fail = True  # type: ignore[attr-defined]
+    fake_graph(runtime).faults.http(503, kind="media_get")  # Graph down for media look-ups
     await _deliver(client_for, runtime, _build("wa.video"), "wa", cid="media-down")
     await _drain(runtime)
     assert len(await _outbox(runtime)) == 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from metasim.simulator.graph import DEFAULT_TOKEN
 from metasim.simulator.graph.server import ServerThread
 from metasim.simulator.net import free_port
 from metasim.simulator.process import ServerProcess
+from metasim.steps.poll import eventually
 from tests.support.graph_cli import graph_serve_argv
 
 from .conftest import SEND, wa_text
@@ -53,10 +53,8 @@ def test_real_server_send_and_signed_status_webhooks(
     target.posts.clear()
     answer = httpx.post(fake + SEND, json=wa_text(), headers=HEADERS)
     assert answer.status_code == 200
-    deadline = time.monotonic() + 10
-    while len(target.posts) < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert len(target.posts) == 3
+    posts = eventually(lambda: len(target.posts), lambda n: n >= 3, timeout=10)
+    assert posts == 3
     for post in target.posts:
         digest = hmac.new(SECRET.encode(), post["body"], hashlib.sha256).hexdigest()
         assert post["headers"]["x-hub-signature-256"] == "sha256=" + digest

@@ -7,6 +7,7 @@ shipped external target file, so the path a team's gateway takes is proven to ca
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -36,40 +37,34 @@ def mutant_target(tmp_path: Path, name: str) -> Path:
     return path
 
 
-def run_suite(
-    target: Path | str, ids: tuple[str, ...], junit: Path, mutant: str = ""
-) -> dict[str, list[str]]:
-    """Run the scenarios tagged with ``ids`` (plus the control); outcomes per test id.
+def run_features(
+    target: Path | str, ids: tuple[str, ...], junit: Path, mutant: str = "", *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """``pytest features`` on the scenarios tagged with ``ids`` (plus the control).
 
     With ``mutant`` the in-process target runs with that bug planted in the suite's process.
     """
     expression = " or ".join((*ids, CONTROL))
     plant = ["-p", "tests.mutants.plugin"] if mutant else []
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "features",
-            "--target",
-            str(target),
-            "-m",
-            expression,
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            f"--junitxml={junit}",
-            "--timeout",
-            "120",
-            *plant,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "features", "--target", str(target), "-m", expression,
+         "-q", "-p", "no:cacheprovider", f"--junitxml={junit}", "--timeout", "120",
+         *plant, *extra],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
         env={**os.environ, "COVERAGE_PROCESS_START": "", "GATEWAY_MUTANT": mutant},
-    )
+    )  # fmt: skip
+
+
+def run_suite(
+    target: Path | str, ids: tuple[str, ...], junit: Path, mutant: str = ""
+) -> dict[str, list[str]]:
+    """Run the scenarios tagged with ``ids`` (plus the control); outcomes per test id."""
+    run_features(target, ids, junit, mutant)
+    return outcomes_of(junit)
+
+
+def outcomes_of(junit: Path) -> dict[str, list[str]]:
+    """Per test id, the outcome of each of its scenarios in a JUnit file."""
     outcomes: dict[str, list[str]] = {}
     for case in ET.parse(junit).getroot().iter("testcase"):
         props = {p.get("name"): p.get("value") for p in case.iter("property")}
@@ -83,6 +78,8 @@ def run_suite(
 # receipts_answered is judged by the reply-loop test below, in the same run: it also reads the
 # failure text, whose timing needs the machine to itself (tests/conftest.py TIMING_TESTS)
 LOOP_MUTANT = "receipts_answered"
+# judged by the late-verdict test below, which also reads every output of its run
+LATE_MUTANT = "retry_permanent_errors_late"
 
 
 def check_caught(name: str, outcomes: dict[str, list[str]]) -> None:
@@ -95,10 +92,43 @@ def check_caught(name: str, outcomes: dict[str, list[str]]) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(set(MUTANTS) - {LOOP_MUTANT}))
+@pytest.mark.parametrize("name", sorted(set(MUTANTS) - {LOOP_MUTANT, LATE_MUTANT}))
 def test_each_mutant_is_caught_by_the_ids_describing_its_bug(tmp_path: Path, name: str) -> None:
     junit = tmp_path / "junit.xml"
     check_caught(name, run_suite(INPROCESS, MUTANTS[name].caught_by, junit, mutant=name))
+
+
+@pytest.mark.slow
+def test_a_retry_after_its_scenario_passed_fails_it_in_every_output(tmp_path: Path) -> None:
+    # T13.03: a permanent error must not be retried. The mutant retries it 1.2 s later, after
+    # the scenario's check passed: only the late audit sees it, and every output must say so.
+    junit, report = tmp_path / "junit.xml", tmp_path / "report"
+    done = run_features(
+        INPROCESS, MUTANTS[LATE_MUTANT].caught_by, junit, LATE_MUTANT,
+        "--metasim-report", str(report),
+    )  # fmt: skip
+    check_caught(LATE_MUTANT, outcomes_of(junit))
+    out = done.stdout + done.stderr
+    assert done.returncode == 1, out[-2000:]
+    assert "late traffic:" in out and "FAILED (late)" in out, out[-2000:]
+    results = json.loads((report / "results.json").read_text(encoding="utf-8"))
+    late = [s for s in results["scenarios"] if s["id"] == "T13.03"]
+    assert late and all(s["outcome"] == "failed" for s in late), late
+    assert results["run"]["exit_status"] == 1
+    # the late finding, with its timing, is in the scenario's record
+    assert any("after the scenario ended" in json.dumps(s) for s in late), late
+    html = (report / "index.html").read_text(encoding="utf-8")
+    assert "after the scenario ended" in html
+    cucumber = json.loads((report / "cucumber.json").read_text(encoding="utf-8"))
+    steps = [
+        step["result"]
+        for feature in cucumber for element in feature["elements"] for step in element["steps"]
+        if "after the scenario ended" in step.get("result", {}).get("error_message", "")
+    ]  # fmt: skip
+    assert steps and all(r["status"] == "failed" for r in steps), steps
+    allure = [json.loads(f.read_text()) for f in (report / "allure-results").glob("*-result.json")]
+    late_allure = [a for a in allure if "after the scenario ended" in json.dumps(a)]
+    assert late_allure and all(a["status"] == "failed" for a in late_allure), len(allure)
 
 
 @pytest.mark.slow

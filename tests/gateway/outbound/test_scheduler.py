@@ -27,10 +27,10 @@ def ts(text: str) -> float:
 
 
 async def test_next_fire_follows_the_cron_expression(make_runtime: RuntimeFactory) -> None:
-    sched = DlqScheduler(make_runtime(dlq_cron="*/5 * * * *"))
+    sched = DlqScheduler.from_runtime(make_runtime(dlq_cron="*/5 * * * *"))
     assert sched.next_fire(ts("2026-03-01T10:02:30")) == ts("2026-03-01T10:05:00")
     assert sched.next_fire(ts("2026-03-01T10:05:00")) == ts("2026-03-01T10:10:00")
-    nightly = DlqScheduler(make_runtime(dlq_cron="30 2 * * *"))
+    nightly = DlqScheduler.from_runtime(make_runtime(dlq_cron="30 2 * * *"))
     assert nightly.next_fire(ts("2026-03-01T10:00:00")) == ts("2026-03-02T02:30:00")
 
 
@@ -47,7 +47,7 @@ async def test_tick_replays_retryable_dead_letters_and_they_get_sent(
     await worker.run_once()
     assert await rt.store.dlq_depth() == 2
     clock.now += 300
-    replayed = await DlqScheduler(rt).tick(clock.now)
+    replayed = await DlqScheduler.from_runtime(rt).tick(clock.now)
     assert replayed == ["wa:wamid.OUTAGE"]  # 131047 (24 h window) is permanent: stays
     assert await worker.run_once() == 1
     sent = await rt.store.outbox_get("wa:wamid.OUTAGE")
@@ -63,7 +63,7 @@ async def test_run_ticks_on_schedule_until_stopped(
     make_runtime: RuntimeFactory, clock: Clock
 ) -> None:
     rt = make_runtime(dlq_cron="* * * * *")
-    sched = DlqScheduler(rt)
+    sched = DlqScheduler.from_runtime(rt)
     ticks: list[float] = []
 
     async def fake_tick(now: float) -> list[str]:

@@ -283,6 +283,22 @@ async def test_every_claim_of_an_unfinished_event_counts_one_attempt(
     assert await store.inbox_claim("w9", 10, 30) == []
 
 
+async def test_an_event_put_twice_is_claimed_once_and_keeps_its_attempts(
+    store: Store, clock: Clock
+) -> None:
+    """A quarantine replay repeated (or racing the worker) writes an event id that is already
+    in the inbox: it must stay one event, its attempt count (the poison cap's) untouched."""
+    await store.inbox_put(event(0))
+    [first] = await store.inbox_claim("w1", 10, 30)
+    await store.inbox_put(event(0))
+    clock.now += 31  # w1 died holding it
+    [again] = await store.inbox_claim("w2", 10, 30)
+    assert (first.attempts, again.attempts) == (1, 2)
+    assert await store.inbox_depth() == 1
+    await store.inbox_done("ev-0")
+    assert await store.inbox_claim("w3", 10, 30) == [] and await store.inbox_depth() == 0
+
+
 async def test_an_older_sqlite_file_with_the_headers_column_still_opens_and_stores(
     tmp_path: Path,
 ) -> None:
