@@ -11,7 +11,7 @@ TARGET ?= reference
 # The bytecode goes to __pycache__/ folders, which git ignores.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: setup test acceptance lint typecheck unit bench load chaos sustained soak fuzz allure-report steps-catalogue clean
+.PHONY: setup test acceptance lint typecheck unit bench load chaos sustained soak fuzz allure-report steps-catalogue clean n8n
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -43,6 +43,12 @@ unit: setup
 
 acceptance: setup
 	@scripts/run_acceptance.sh --target $(TARGET)
+
+# ---- n8n (docs/n8n.md): install n8n 2.8.4 in .n8n/ (~5-9 min, 2.3 GB, once), import and publish
+# n8n/workflows/ into .n8n/home. `make acceptance TARGET=n8n` then starts it with a local Redis.
+# Not part of `make test` (which runs the workflows' JavaScript under plain Node only).
+n8n: setup
+	@scripts/n8n_install.sh
 
 test: setup
 	@scripts/run_tests.sh

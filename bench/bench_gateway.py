@@ -27,7 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -116,17 +116,19 @@ def throughput(url: str, seconds: float, connections: int) -> tuple[float, int]:
     return run_wrk_script(url + PATH, body.decode(), headers, seconds, connections)
 
 
-def prepare(url: str, tag: str, rate: float, seconds: float) -> tuple[list[bytes], list[str]]:
+def prepare(
+    url: str, tag: str, rate: float, seconds: float, path: str = PATH
+) -> tuple[list[bytes], list[str]]:
     """Every request of an open-loop run, signed in advance (distinct messages), and its text."""
     host = url.removeprefix("http://")
     msgs = [signed(i, tag) for i in range(int(rate * seconds))]
-    return [open_loop.request_bytes(host, PATH, b, h) for _, b, h in msgs], [t for t, _, _ in msgs]
+    return [open_loop.request_bytes(host, path, b, h) for _, b, h in msgs], [t for t, _, _ in msgs]
 
 
 def open_loop_run(
-    url: str, tag: str, rate: float, seconds: float
+    url: str, tag: str, rate: float, seconds: float, path: str = PATH
 ) -> tuple[open_loop.Result, list[str]]:
-    reqs, texts = prepare(url, tag, rate, seconds)
+    reqs, texts = prepare(url, tag, rate, seconds, path)
     host, port = url.removeprefix("http://").split(":")
     return asyncio.run(open_loop.run(host, int(port), reqs, rate, connections=16)), texts
 
@@ -140,8 +142,19 @@ def e2e(
     the fake's recorder once: polling the recorder (every call, as JSON) while the gateway
     sends would slow the fake down and lengthen the very latency being measured.
     """
+    return e2e_latencies(graph, texts, result, lambda: sent_count(gw), timeout)
+
+
+def e2e_latencies(
+    graph: str,
+    texts: list[str],
+    result: open_loop.Result,
+    sent: Callable[[], float],
+    timeout: float,
+) -> tuple[list[float], int]:
+    """As e2e, for any gateway: ``sent`` reads its own count of accepted sends."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and sent_count(gw) < len(texts):
+    while time.monotonic() < deadline and sent() < len(texts):
         time.sleep(0.5)
     index = {t: i for i, t in enumerate(texts)}
     seen: dict[int, float] = {}
@@ -176,7 +189,7 @@ def sent_count(gw: str) -> float:
 
 
 def _texts_in(reply: str, index: dict[str, int]) -> list[str]:
-    start = reply.find("bench e2e ")
+    start = reply.find("bench e2e")
     if start < 0:
         return []
     tail = reply[start:].split()

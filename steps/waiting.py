@@ -25,14 +25,22 @@ def quiet(world: World, expected: int = 1) -> bool:
     target's ``quiet_seconds``, and nothing it was told suggests it should still be waiting.
 
     A gateway waiting out a Retry-After, or one whose last send failed (it may be backing off
-    before a retry), is given the whole timeout instead.
+    before a retry), is given the whole timeout instead; so is one still receiving the fake's
+    status webhooks (quiet counts from the last of them).
     """
     target = world.target
     ledger = target.graph.ledger
     now = time.monotonic()
     if target.graph.app.recorder.in_flight:
         return False  # the fake is still answering sends: the gateway is not quiet
-    last = max(ledger.last_activity, target.last_delivery_at, world.owned.began)
+    callbacks = target.graph.app.callbacks
+    if callbacks.pending:
+        # the fake is still delivering its own status webhooks to the gateway (3 per reply of
+        # an earlier burst): the gateway is busy with the harness's traffic, not idle
+        return False
+    sent = callbacks.sent
+    last_callback = sent[-1].at if sent else 0.0
+    last = max(ledger.last_activity, target.last_delivery_at, world.owned.began, last_callback)
     # a gateway may chew on a 1000-update batch a while before its first send, longer on a
     # loaded machine: 10 ms a message
     patience = target.config.quiet_seconds + 0.01 * max(expected - 1, 0)

@@ -12,7 +12,8 @@ from metasim.steps.waiting import wait_until
 def world(quiet_seconds: float) -> Any:
     ledger = SimpleNamespace(last_activity=time.monotonic(), sightings=lambda owned: [])
     config = SimpleNamespace(quiet_seconds=quiet_seconds)
-    app = SimpleNamespace(recorder=SimpleNamespace(in_flight=0))
+    callbacks = SimpleNamespace(pending=0, sent=[])  # the fake's status webhooks to the gateway
+    app = SimpleNamespace(recorder=SimpleNamespace(in_flight=0), callbacks=callbacks)
     target = SimpleNamespace(graph=SimpleNamespace(ledger=ledger, app=app), config=config,
                              last_delivery_at=time.monotonic())  # fmt: skip
     return SimpleNamespace(
@@ -74,3 +75,37 @@ def test_a_send_the_fake_is_still_answering_keeps_the_wait_open() -> None:
 
     got = wait_until(w, answered_late, bool, timeout=5.0)
     assert got == [0]  # not judged quiet while the fake was busy answering
+
+
+def long_silent(w: Any) -> None:
+    """No send, delivery or scenario start for 10 s: quiet by those alone."""
+    w.target.graph.ledger.last_activity -= 10
+    w.target.last_delivery_at -= 10
+    w.owned.began -= 10
+
+
+def test_status_webhooks_still_being_delivered_keep_the_wait_open() -> None:
+    w = world(quiet_seconds=0.2)
+    long_silent(w)
+    w.target.graph.app.callbacks.pending = 1  # the fake is still posting statuses to it
+    began = time.monotonic()
+
+    def after_the_statuses() -> list[int]:
+        if time.monotonic() - began > 1.0:
+            w.target.graph.app.callbacks.pending = 0
+            return [0]
+        return []
+
+    got = wait_until(w, after_the_statuses, bool, timeout=5.0)
+    assert got == [0]  # not judged quiet while the gateway was taking the fake's webhooks
+
+
+def test_quiet_counts_from_the_last_status_webhook() -> None:
+    w = world(quiet_seconds=0.5)
+    long_silent(w)
+    w.target.graph.app.callbacks.sent = [SimpleNamespace(at=time.monotonic())]
+    began = time.monotonic()
+    got = wait_until(w, lambda: [], bool, timeout=5.0)
+    waited = time.monotonic() - began
+    # judged quiet half a second after the status webhook, not at once, nor at the timeout
+    assert got == [] and 0.5 <= waited < 4.0
