@@ -63,8 +63,15 @@ async function runCodeNode(workflowFile, nodeName, { items, env = {}, runIndex =
   return JSON.parse(JSON.stringify(result));
 }
 
+// every folder tmpFile made goes when the test process ends, whatever the outcome
+const madeDirs = [];
+process.on('exit', () => {
+  for (const dir of madeDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function tmpFile(name, content) {
   const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'n8n-test-'));
+  madeDirs.push(dir);
   const file = path.join(dir, name);
   fs.writeFileSync(file, content);
   return file;
