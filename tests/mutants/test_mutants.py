@@ -3,6 +3,10 @@
 Each mutant is judged in-process (the reference gateway patched inside the suite's own
 process: a few seconds a mutant); the reply-loop mutant runs as a real process through the
 shipped external target file, so the path a team's gateway takes is proven to catch a bug too.
+
+The unmutated reference passing these same scenarios (so a failure is the mutant's doing) is
+the in-process catalogue run of ``make test`` (every scenario, all green); each run here also
+keeps one control scenario that every mutant must still pass.
 """
 
 from __future__ import annotations
@@ -129,15 +133,6 @@ def test_a_retry_after_its_scenario_passed_fails_it_in_every_output(tmp_path: Pa
     allure = [json.loads(f.read_text()) for f in (report / "allure-results").glob("*-result.json")]
     late_allure = [a for a in allure if "after the scenario ended" in json.dumps(a)]
     assert late_allure and all(a["status"] == "failed" for a in late_allure), len(allure)
-
-
-@pytest.mark.slow
-def test_the_unmutated_reference_passes_the_same_selection(tmp_path: Path) -> None:
-    ids = tuple(sorted({i for m in MUTANTS.values() for i in m.caught_by}))
-    outcomes = run_suite(INPROCESS, ids, tmp_path / "junit.xml")
-    failed = sorted(i for i, results in outcomes.items() if "failed" in results)
-    assert not failed, f"the reference itself fails {failed}"
-    assert set(ids) <= set(outcomes), f"ids with no scenario: {set(ids) - set(outcomes)}"
 
 
 @pytest.mark.slow
