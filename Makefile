@@ -68,6 +68,12 @@ allure-report:
 steps-catalogue: setup
 	$(BIN)/python scripts/gen_step_catalogue.py
 
+# ---- mutants: every planted gateway bug of tests/mutants judged by the suite (make test judges
+# four of them, one per kind, to stay within its time)
+.PHONY: mutants
+mutants: setup
+	METASIM_MUTANTS=all $(BIN)/pytest tests/mutants -n 2 -p no:cacheprovider -q
+
 # ---- mutation (docs/reliability.md "Suite strength"): NOT part of `make test` (too long) --
 # MUTATION_EVERY=N judges every Nth mutant of gateway/pipeline/ (default 10; 1 = all, hours).
 .PHONY: mutation

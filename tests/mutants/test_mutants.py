@@ -95,8 +95,23 @@ def check_caught(name: str, outcomes: dict[str, list[str]]) -> None:
     assert outcomes.get(CONTROL) == ["passed"], f"control {CONTROL} failed on {name}: {outcomes}"
 
 
+# make test judges four planted bugs of four kinds (dedupe, handshake, retries, statuses) to
+# stay within its time; `make mutants` (METASIM_MUTANTS=all) judges every one
+QUICK = (
+    "dedupe_on_body_hash",
+    "hub_mode_unchecked",
+    "retry_permanent_errors",
+    "statuses_as_messages",
+)
+
+
+def judged() -> list[str]:
+    every = sorted(set(MUTANTS) - {LOOP_MUTANT, LATE_MUTANT})
+    return every if os.environ.get("METASIM_MUTANTS") == "all" else [n for n in every if n in QUICK]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(set(MUTANTS) - {LOOP_MUTANT, LATE_MUTANT}))
+@pytest.mark.parametrize("name", judged())
 def test_each_mutant_is_caught_by_the_ids_describing_its_bug(tmp_path: Path, name: str) -> None:
     junit = tmp_path / "junit.xml"
     check_caught(name, run_suite(INPROCESS, MUTANTS[name].caught_by, junit, mutant=name))
