@@ -174,6 +174,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             # outside the levels this target chose: a check that does not hold is advice
             reason = f"advice: the {level} level's check ({target.name} is judged on "
             reason += f"{', '.join(target.levels)})"
+            why = next((target.advice[i] for i in ids if i in target.advice), None)
+            if why:
+                reason += f": {why}"
             item.add_marker(pytest.mark.xfail(reason=reason, strict=False))
         for mark in item.iter_markers():
             if not mark.name.startswith(CAPABILITY_PREFIX):

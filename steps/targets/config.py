@@ -86,6 +86,8 @@ class TargetConfig:
     settings: Mapping[str, Setting] = field(default_factory=dict)
     # the levels whose checks decide the verdict; the others are reported as advice
     levels: tuple[str, ...] = DEFAULT_LEVELS
+    # per test id, the gateway's own reason a check outside ``levels`` does not hold
+    advice: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def capabilities(self) -> frozenset[str]:
@@ -183,6 +185,7 @@ def from_mapping(
             for name, spec in file.settings.items()
         },
         levels=tuple(file.levels),
+        advice=dict(file.advice),
     )
 
 

@@ -213,3 +213,27 @@ def test_nested_tables_name_their_path_and_what_they_allow(tmp_path: Path) -> No
     primary = load(write(tmp_path, fixed), env={}).tenant("primary")
     assert primary.phone_number_id == "33612345678"  # a TOML number is read as the id's text
     assert primary.token_expires_at == 1893456000.0  # 2030-01-01T00:00:00Z, from `date -d`
+
+
+def test_a_check_outside_the_levels_gives_the_targets_own_reason(tmp_path: Path) -> None:
+    # judged on Meta's and the backlog's checks only; the file says why T6.01 (a reference-level
+    # rule) does not hold there. Nothing listens on its port: the check fails, as advice.
+    text = MINIMAL.replace("[webhooks]", 'levels = ["meta", "backlog"]\n[webhooks]')
+    text += '[advice]\n"T6.01" = "its Webhook node answers 422 before any node runs"\n'
+    path = write(tmp_path, text)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "features", "-q", "-rx", "-m", "T6.01",
+         "--target", str(path), "-p", "no:cacheprovider", "-p", "no:metasim_report",
+         "--metasim-drain", "0"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        env={**__import__("os").environ, "STAGING_META_APP_SECRET": "5ec7e7"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-1000:]
+    assert "xfailed" in done.stdout, done.stdout[-2000:]
+    assert "its Webhook node answers 422 before any node runs" in done.stdout, done.stdout[-2000:]
+
+
+def test_advice_is_keyed_by_test_id(tmp_path: Path) -> None:
+    text = MINIMAL + '[advice]\n"six-oh-one" = "why"\n'
+    with pytest.raises(TargetFileError, match="advice"):
+        load(write(tmp_path, text), env={"STAGING_META_APP_SECRET": "5ec7e7"})
