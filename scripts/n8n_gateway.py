@@ -11,8 +11,8 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
+from metasim.gateway.preflight import mock_reason
 from metasim.simulator.load.redis_server import server_binary
 from metasim.simulator.net import free_port
 
@@ -21,7 +21,6 @@ RUNTIME = ROOT / ".n8n"
 N8N = RUNTIME / "node_modules" / ".bin" / "n8n"
 TEMPLATE = RUNTIME / "home"  # the user folder `make n8n` imported and published the workflows in
 SEND_URLS = ("WA_SEND_URL", "IG_SEND_URL", "MSG_SEND_URL")
-MOCK_NAMES = ("mock", "fake", "stub")  # host names that betray a stand-in for Graph
 
 # n8n's own settings (docs/n8n.md): loopback only, no telemetry, env readable by Code nodes,
 # the three Node built-ins the Code nodes require, and a short shutdown so restarts are quick.
@@ -59,8 +58,9 @@ def problems(env: dict[str, str]) -> list[str]:
         url = env.get(name, "")
         if not url:
             found.append(f"{name} is not set: replies have nowhere to go")
-        elif prod and any(word in (urlsplit(url).hostname or "") for word in MOCK_NAMES):
-            found.append(f"{name}={url} points at a mock in prod")
+        elif prod and (reason := mock_reason(url)):
+            # the reference gateway's own rule: mock names, mock ports, local and private hosts
+            found.append(f"{name}={url} points at a mock in prod: {reason}")
     mode = env.get("META_SIGNATURE_REQUIRED", "warn") or "warn"
     if mode == "off":
         found.append("META_SIGNATURE_REQUIRED=off: unsigned webhooks would be processed")
