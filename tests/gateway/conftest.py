@@ -44,7 +44,7 @@ def meta_bytes(payload: Any) -> bytes:
     )
 
 
-def graph_for(tenants: Tenants) -> tuple[GraphClient, GraphApp]:
+def graph_for(tenants: Tenants) -> GraphClient:
     """The gateway's real Graph client wired in-process to the shipped fake Graph API, which
     grants every client's token for its ids (media look-ups answer as Graph does)."""
     grants = [
@@ -55,7 +55,7 @@ def graph_for(tenants: Tenants) -> tuple[GraphClient, GraphApp]:
         for tenant_id in ids
     ]
     fake = create_graph_app(GraphConfig(grants=grants, seed=7))
-    return GraphClient(httpx.ASGITransport(app=fake), timeout=5), fake
+    return GraphClient(httpx.ASGITransport(app=fake), timeout=5)
 
 
 class Logs:
@@ -115,25 +115,26 @@ def make_runtime(**env: str) -> Runtime:
     }
     settings = Settings.from_env({**base, **env})
     tenants = Tenants.load(settings.clients_file)
-    graph, fake = graph_for(tenants)
     runtime = Runtime(
         settings=settings,
         store=open_store(settings.store_url, retention=settings.retention()),
         metrics=Metrics(),
         tenants=tenants,
-        graph=graph,
+        graph=graph_for(tenants),
     )
-    FAKES[id(runtime)] = fake
     return runtime
 
 
-# each runtime's fake Graph API (a test reads what the gateway asked it, or scripts a fault)
-FAKES: dict[int, GraphApp] = {}
-
-
 def fake_graph(runtime: Runtime) -> GraphApp:
-    """The shipped fake Graph API that ``runtime``'s Graph client talks to."""
-    return FAKES[id(runtime)]
+    """The shipped fake Graph API that ``runtime``'s Graph client talks to (a test reads what
+    the gateway asked it, or scripts a fault): the app behind the client's ASGI transport."""
+    transport = runtime.graph.transport
+    assert isinstance(transport, httpx.ASGITransport), (
+        "this runtime's Graph client is not in-process"
+    )
+    app = transport.app
+    assert isinstance(app, GraphApp), f"{app!r} is not the shipped fake Graph API"
+    return app
 
 
 @pytest.fixture
