@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -35,6 +34,7 @@ import httpx
 
 from bench import open_loop
 from bench.bench_graph import ROOT, run_wrk_script
+from bench.machine import describe
 from metasim.simulator.catalogue import build
 from metasim.simulator.context import BuildContext
 from metasim.simulator.load import bare as bare_endpoint
@@ -216,8 +216,7 @@ def main() -> None:
         pass
     if shutil.which("wrk") is None:
         raise SystemExit("bench_gateway needs wrk (a C load client): apt-get install wrk")
-    cpu = platform.processor() or platform.machine()
-    print(f"machine: nproc={os.cpu_count()} {cpu} Python {platform.python_version()}")
+    print(describe())
     with fake_graph() as graph, tempfile.TemporaryDirectory() as tmp:
         with gateway(graph, Path(tmp) / "rate", args.log_level) as gw, bare() as url:
             # interleaved rounds, medians: the two servers see the same moments of a machine

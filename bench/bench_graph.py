@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import re
 import shutil
 import subprocess
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.machine import describe
 from metasim.simulator.graph.config import DEFAULT_TOKEN
 from metasim.simulator.net import free_port
 from metasim.simulator.process import ServerProcess
@@ -153,8 +153,7 @@ def main() -> None:
     client = args.client or ("wrk" if shutil.which("wrk") else "httpx")
     fake, fake_bad = measure("fake", args.seconds, args.connections, client)
     bare, bare_bad = measure("bare", args.seconds, args.connections, client)
-    cpu = platform.processor() or platform.machine()
-    print(f"machine: nproc={os.cpu_count()} {cpu} Python {platform.python_version()}")
+    print(describe())
     print(f"client: {client}, {args.connections} connections, {args.seconds:g} s each")
     print(f"fake Graph API (metasim graph serve): {fake:,.0f} sends/s ({fake_bad} non-2xx)")
     print(f"bare Starlette fixed JSON:            {bare:,.0f} req/s ({bare_bad} non-2xx)")

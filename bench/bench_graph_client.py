@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
 import sys
 import time
 from collections.abc import Iterator
@@ -20,6 +18,7 @@ from contextlib import contextmanager
 import httpx
 
 from bench.bench_gateway import process
+from bench.machine import describe
 from metasim.gateway.outbound.aiohttp_transport import AiohttpTransport
 from metasim.gateway.outbound.graph_client import GraphClient
 from metasim.simulator.net import free_port
@@ -84,9 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     import uvloop
 
-    print(
-        f"machine: nproc={os.cpu_count()} {platform.machine()} Python {platform.python_version()}"
-    )
+    print(describe())
     with server() as url:
         results = {k: uvloop.run(measure(k, url, args.sends)) for k in ("httpx", "aiohttp")}
     for kind, (cpu, rate) in results.items():

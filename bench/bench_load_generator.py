@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -26,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 from bench.bench_graph import run_wrk_script
+from bench.machine import describe
 from metasim.simulator.load import bare
 from metasim.simulator.load.meta_side import IN_TIME
 from metasim.simulator.load.profiles import WebhookFactory, get_profile
@@ -72,9 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         print("wrk not found (Debian package wrk): the bare ceiling needs it", file=sys.stderr)
         return 1
-    load = os.getloadavg()
-    print(f"machine: nproc {os.cpu_count()}, {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}, load average {load[0]:.2f} {load[1]:.2f}")  # fmt: skip
+    print(describe())
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     rows = []

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from bench.bench_gateway import SECRET, e2e_latencies, fake_graph, gateway, open_loop_run, pct
+from bench.machine import describe
 from metasim.simulator.net import free_port
 from metasim.simulator.process import ServerProcess
 from tests.support.metrics_text import total
@@ -96,8 +96,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=25.0, help="webhooks per second")
     parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args()
-    cpu = platform.processor() or platform.machine()
-    print(f"machine: nproc={os.cpu_count()} {cpu} Python {platform.python_version()}")
+    print(describe())
     print("| gateway | load | ACK rate | ACK p50 / p99 | end-to-end p50 / p99 |")
     print("|---|---|---|---|---|")
     with fake_graph() as graph, tempfile.TemporaryDirectory() as tmp:
